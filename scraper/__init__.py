@@ -1,0 +1,1 @@
+"""Fetch and parse public job boards. No Streamlit, no DuckDB, no `app` imports."""

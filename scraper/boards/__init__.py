@@ -1,0 +1,38 @@
+"""One module per board format, each exposing ``parse(payload, *, board, url, now=None) -> list[Job]``.
+
+``payload`` is the raw response body (``str`` or ``bytes``) or, where the runner merged
+several pages, the already-decoded JSON object. Parsers do no I/O and raise only
+``ParseError`` on input they cannot read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from importlib import import_module
+from typing import Any, Protocol
+
+from scraper.errors import ParseError
+from scraper.models import SOURCES, Job
+
+
+class Parser(Protocol):
+    def __call__(
+        self, payload: Any, *, board: str, url: str, now: datetime | None = None
+    ) -> list[Job]: ...
+
+
+def get_parser(fmt: str) -> Callable[..., list[Job]]:
+    """The ``parse`` function of format ``fmt``; ParseError for an unknown format."""
+    if fmt not in SOURCES:
+        raise ParseError(fmt, f"unknown format (known: {', '.join(SOURCES)})")
+    module = import_module(f"scraper.boards.{fmt}")
+    parser: Callable[..., list[Job]] = module.parse
+    return parser
+
+
+def parse(
+    fmt: str, payload: Any, *, board: str, url: str, now: datetime | None = None
+) -> list[Job]:
+    """Parse ``payload`` as format ``fmt``."""
+    return get_parser(fmt)(payload, board=board, url=url, now=now)
