@@ -1,0 +1,158 @@
+"""Open the DuckDB file and bring its schema up to date with ordered, named migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+
+class DatabaseLockedError(RuntimeError):
+    """The database file is held read-write by another process."""
+
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001_companies",
+        """
+        CREATE SEQUENCE IF NOT EXISTS company_id_seq START 1;
+        CREATE TABLE companies (
+            company_id INTEGER PRIMARY KEY DEFAULT nextval('company_id_seq'),
+            name VARCHAR NOT NULL,
+            ats VARCHAR NOT NULL,
+            board VARCHAR NOT NULL,
+            url VARCHAR NOT NULL,
+            enabled BOOLEAN NOT NULL DEFAULT true,
+            created_at TIMESTAMP NOT NULL DEFAULT (now()::TIMESTAMP),
+            UNIQUE (ats, board)
+        );
+        """,
+    ),
+    (
+        "0002_runs",
+        """
+        CREATE SEQUENCE IF NOT EXISTS run_id_seq START 1;
+        CREATE TABLE runs (
+            run_id INTEGER PRIMARY KEY DEFAULT nextval('run_id_seq'),
+            trigger VARCHAR NOT NULL,
+            state VARCHAR NOT NULL,
+            started_at TIMESTAMP NOT NULL,
+            finished_at TIMESTAMP,
+            companies_total INTEGER NOT NULL DEFAULT 0,
+            companies_ok INTEGER NOT NULL DEFAULT 0,
+            companies_failed INTEGER NOT NULL DEFAULT 0,
+            jobs_new INTEGER NOT NULL DEFAULT 0,
+            jobs_closed INTEGER NOT NULL DEFAULT 0,
+            error VARCHAR
+        );
+        CREATE TABLE run_results (
+            run_id INTEGER NOT NULL,
+            company_id INTEGER NOT NULL,
+            state VARCHAR NOT NULL,
+            jobs_seen INTEGER NOT NULL DEFAULT 0,
+            jobs_new INTEGER NOT NULL DEFAULT 0,
+            jobs_closed INTEGER NOT NULL DEFAULT 0,
+            duration_ms INTEGER NOT NULL DEFAULT 0,
+            error VARCHAR,
+            finished_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (run_id, company_id)
+        );
+        """,
+    ),
+    (
+        "0003_jobs",
+        """
+        CREATE TABLE jobs (
+            job_id VARCHAR PRIMARY KEY,
+            company_id INTEGER,
+            source VARCHAR NOT NULL,
+            board VARCHAR NOT NULL,
+            external_id VARCHAR NOT NULL,
+            title VARCHAR NOT NULL,
+            company VARCHAR,
+            url VARCHAR NOT NULL,
+            location VARCHAR,
+            locations VARCHAR[],
+            workplace VARCHAR,
+            department VARCHAR,
+            employment_type VARCHAR,
+            posted_at TIMESTAMP,
+            updated_at TIMESTAMP,
+            salary_min DOUBLE,
+            salary_max DOUBLE,
+            salary_currency VARCHAR,
+            salary_period VARCHAR,
+            salary_source VARCHAR,
+            description_text VARCHAR,
+            description_html VARCHAR,
+            salary_year_min DOUBLE,
+            salary_year_max DOUBLE,
+            first_seen_at TIMESTAMP NOT NULL,
+            last_seen_at TIMESTAMP NOT NULL,
+            closed_at TIMESTAMP,
+            first_seen_run INTEGER,
+            last_seen_run INTEGER,
+            status VARCHAR NOT NULL DEFAULT 'new',
+            starred BOOLEAN NOT NULL DEFAULT false,
+            notes VARCHAR
+        );
+        """,
+    ),
+    (
+        "0004_settings",
+        """
+        CREATE TABLE app_settings (
+            key VARCHAR PRIMARY KEY,
+            value VARCHAR
+        );
+        """,
+    ),
+]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply the migrations not yet recorded in ``schema_migrations``; returns their names."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"
+    )
+    done = {row[0] for row in con.execute("SELECT name FROM schema_migrations").fetchall()}
+    applied = []
+    for name, sql in MIGRATIONS:
+        if name in done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute(
+                "INSERT INTO schema_migrations VALUES (?, now()::TIMESTAMP)", [name]
+            )
+            con.execute("COMMIT")
+        except duckdb.Error:
+            con.execute("ROLLBACK")
+            raise
+        applied.append(name)
+    return applied
+
+
+def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
+    """Open (creating its folder) and migrate the database at ``path`` (``:memory:`` works).
+
+    Raises DatabaseLockedError when another process holds the file.
+    """
+    target = str(path)
+    if target != ":memory:":
+        Path(target).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(target)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise DatabaseLockedError(
+                f"The database {target} is open in another process (is the app or another "
+                f"`jobscraper scrape` running?). Stop that process, or use another file with "
+                f"--db / JOBSCRAPER_DB. DuckDB said: {exc}"
+            ) from exc
+        raise
+    con.execute("SET TimeZone = 'UTC'")
+    migrate(con)
+    return con

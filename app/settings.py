@@ -1,0 +1,72 @@
+"""Settings from environment variables (DESIGN.md, Environment), validated with clear errors."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the app cannot use; the message says which."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    db_path: Path = Path("data/jobs.duckdb")
+    companies_path: Path = Path("data/companies.toml")
+    concurrency: int = 16
+    per_host: int = 4
+    timeout_s: float = 20.0
+    schedule_minutes: int | None = None
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a whole number (e.g. {name}={default})") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name}={value} is out of range: use {low} to {high}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number of seconds (e.g. {name}={default:g})") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name}={value:g} is out of range: use {low:g} to {high:g} seconds")
+    return value
+
+
+def _path(env: Mapping[str, str], name: str, default: Path) -> Path:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    path = Path(raw).expanduser()
+    if path.exists() and path.is_dir():
+        raise SettingsError(f"{name}={raw!r} is a folder: give a file path")
+    return path
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Settings from ``env`` (default ``os.environ``); SettingsError names the bad variable."""
+    env = os.environ if env is None else env
+    schedule = _int(env, "JOBSCRAPER_SCHEDULE", 0, 0, 7 * 24 * 60)
+    return Settings(
+        db_path=_path(env, "JOBSCRAPER_DB", Settings.db_path),
+        companies_path=_path(env, "JOBSCRAPER_COMPANIES", Settings.companies_path),
+        concurrency=_int(env, "JOBSCRAPER_CONCURRENCY", Settings.concurrency, 1, 512),
+        per_host=_int(env, "JOBSCRAPER_PER_HOST", Settings.per_host, 1, 64),
+        timeout_s=_float(env, "JOBSCRAPER_TIMEOUT_S", Settings.timeout_s, 0.1, 600.0),
+        schedule_minutes=schedule or None,
+    )

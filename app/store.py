@@ -1,0 +1,363 @@
+"""Write side of the database: companies, runs, bulk upsert of jobs with their lifecycle,
+and the team's annotations. Every SQL value is bound."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from scraper.detect import resolve
+from scraper.errors import ScraperError
+from scraper.models import Company, CompanyResult, Job
+
+JOB_STATUSES = ("new", "saved", "applied", "interviewing", "rejected", "archived")
+RUN_STATES = ("running", "finished", "cancelled", "failed", "interrupted")
+
+# Annualising factors shared with the read side (DESIGN: compare within a currency).
+PERIOD_FACTORS = {"year": 1, "month": 12, "week": 52, "day": 260, "hour": 2080}
+
+_JOB_SCHEMA: dict[str, Any] = {
+    "job_id": pl.String,
+    "company_id": pl.Int32,
+    "source": pl.String,
+    "board": pl.String,
+    "external_id": pl.String,
+    "title": pl.String,
+    "company": pl.String,
+    "url": pl.String,
+    "location": pl.String,
+    "locations": pl.List(pl.String),
+    "workplace": pl.String,
+    "department": pl.String,
+    "employment_type": pl.String,
+    "posted_at": pl.String,
+    "updated_at": pl.String,
+    "salary_min": pl.Float64,
+    "salary_max": pl.Float64,
+    "salary_currency": pl.String,
+    "salary_period": pl.String,
+    "salary_source": pl.String,
+    "description_text": pl.String,
+    "description_html": pl.String,
+}
+_SCRAPED = [c for c in _JOB_SCHEMA if c != "job_id"]
+
+
+class StoreError(ValueError):
+    """A write the store refuses (unknown status, bad company config); the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResultCounts:
+    company_id: int
+    state: str
+    jobs_seen: int
+    jobs_new: int
+    jobs_closed: int
+
+
+def utcnow() -> datetime:
+    """Now in UTC as a naive datetime (the database stores UTC TIMESTAMPs)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _transaction(con: duckdb.DuckDBPyConnection) -> _Tx:
+    return _Tx(con)
+
+
+class _Tx:
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def __enter__(self) -> duckdb.DuckDBPyConnection:
+        self.con.execute("BEGIN TRANSACTION")
+        return self.con
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        self.con.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+# -- companies ---------------------------------------------------------------------------
+
+
+def company_from_config(entry: Mapping[str, Any]) -> Company:
+    """A Company from a TOML/CSV entry (name, url, optional ats and board); StoreError on bad input."""
+    name = str(entry.get("name") or "").strip()
+    url = str(entry.get("url") or "").strip()
+    if not url:
+        raise StoreError(f"company {name or '?'}: no url given")
+    ats = str(entry.get("ats") or "").strip().lower()
+    board = str(entry.get("board") or "").strip()
+    try:
+        target = resolve(Company(name=name, ats=ats, board=board, url=url))
+    except ScraperError as exc:
+        raise StoreError(f"company {name or url}: {exc}") from exc
+    return Company(
+        name=name or target.board,
+        ats=target.ats,
+        board=board or target.board,
+        url=url,
+    )
+
+
+def load_companies_toml(path: str | Path) -> list[Company]:
+    """Companies of a TOML file of ``[[company]]`` tables; StoreError names the bad entry."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise StoreError(f"cannot read companies file {path}: {exc}") from exc
+    entries = data.get("company", [])
+    if not isinstance(entries, list):
+        raise StoreError(f"{path}: expected [[company]] tables")
+    return [company_from_config(e) for e in entries]
+
+
+def save_companies(
+    con: duckdb.DuckDBPyConnection, companies: Iterable[Company]
+) -> list[Company]:
+    """Insert or update (by ats + board) each company; returns them with their ids."""
+    saved = []
+    with _transaction(con):
+        for c in companies:
+            row = con.execute(
+                """
+                INSERT INTO companies (name, ats, board, url) VALUES (?, ?, ?, ?)
+                ON CONFLICT (ats, board) DO UPDATE SET name = excluded.name, url = excluded.url
+                RETURNING company_id, enabled
+                """,
+                [c.name, c.ats, c.board, c.url],
+            ).fetchone()
+            assert row is not None
+            saved.append(Company(c.name, c.ats, c.board, c.url, company_id=int(row[0])))
+    return saved
+
+
+def companies(con: duckdb.DuckDBPyConnection, *, enabled_only: bool = False) -> list[Company]:
+    """Configured companies, by name."""
+    rows = con.execute(
+        "SELECT company_id, name, ats, board, url FROM companies "
+        "WHERE enabled OR NOT ? ORDER BY lower(name), company_id",
+        [enabled_only],
+    ).fetchall()
+    return [Company(r[1], r[2], r[3], r[4], company_id=r[0]) for r in rows]
+
+
+def enabled_companies(con: duckdb.DuckDBPyConnection) -> list[Company]:
+    return companies(con, enabled_only=True)
+
+
+def set_company_enabled(con: duckdb.DuckDBPyConnection, company_id: int, enabled: bool) -> None:
+    con.execute("UPDATE companies SET enabled = ? WHERE company_id = ?", [enabled, company_id])
+
+
+def rename_company(con: duckdb.DuckDBPyConnection, company_id: int, name: str) -> None:
+    name = name.strip()
+    if not name:
+        raise StoreError("a company needs a name")
+    con.execute("UPDATE companies SET name = ? WHERE company_id = ?", [name, company_id])
+
+
+def delete_company(con: duckdb.DuckDBPyConnection, company_id: int, *, keep_jobs: bool) -> None:
+    """Delete a company and its run results; its jobs are dropped, or kept detached."""
+    with _transaction(con):
+        if keep_jobs:
+            con.execute("UPDATE jobs SET company_id = NULL WHERE company_id = ?", [company_id])
+        else:
+            con.execute("DELETE FROM jobs WHERE company_id = ?", [company_id])
+        con.execute("DELETE FROM run_results WHERE company_id = ?", [company_id])
+        con.execute("DELETE FROM companies WHERE company_id = ?", [company_id])
+
+
+# -- runs --------------------------------------------------------------------------------
+
+
+def start_run(
+    con: duckdb.DuckDBPyConnection, trigger: str, companies_total: int, *, at: datetime | None = None
+) -> int:
+    """Insert a ``running`` run row and return its id."""
+    row = con.execute(
+        "INSERT INTO runs (trigger, state, started_at, companies_total) "
+        "VALUES (?, 'running', ?, ?) RETURNING run_id",
+        [trigger, at or utcnow(), companies_total],
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def finish_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: int,
+    state: str,
+    error: str | None = None,
+    *,
+    at: datetime | None = None,
+) -> None:
+    """End a run with ``state``; its counts are summed from its run_results."""
+    if state not in RUN_STATES:
+        raise StoreError(f"unknown run state {state!r}")
+    con.execute(
+        """
+        UPDATE runs SET state = ?, finished_at = ?, error = ?,
+            companies_ok = (SELECT count(*) FROM run_results r WHERE r.run_id = runs.run_id AND r.state = 'ok'),
+            companies_failed = (SELECT count(*) FROM run_results r WHERE r.run_id = runs.run_id AND r.state = 'failed'),
+            jobs_new = (SELECT coalesce(sum(jobs_new), 0) FROM run_results r WHERE r.run_id = runs.run_id),
+            jobs_closed = (SELECT coalesce(sum(jobs_closed), 0) FROM run_results r WHERE r.run_id = runs.run_id)
+        WHERE run_id = ?
+        """,
+        [state, at or utcnow(), error, run_id],
+    )
+
+
+def interrupt_stale_runs(con: duckdb.DuckDBPyConnection) -> int:
+    """Mark runs left ``running`` by a dead process as ``interrupted``; returns how many."""
+    rows = con.execute(
+        "UPDATE runs SET state = 'interrupted', finished_at = ?, "
+        "error = coalesce(error, 'the app stopped while this run was in progress') "
+        "WHERE state = 'running' RETURNING run_id",
+        [utcnow()],
+    ).fetchall()
+    return len(rows)
+
+
+# -- jobs --------------------------------------------------------------------------------
+
+
+def jobs_frame(jobs: Sequence[Job], company_id: int) -> pl.DataFrame:
+    """The jobs of one company as a frame in the table's column order, one row per job_id."""
+    rows = []
+    for job in jobs:
+        row = job.to_dict()
+        row["job_id"] = job.job_id
+        row["company_id"] = company_id
+        rows.append(row)
+    frame = pl.DataFrame(rows, schema=_JOB_SCHEMA)
+    iso = "%Y-%m-%dT%H:%M:%SZ"
+    return frame.unique(subset="job_id", keep="last", maintain_order=True).with_columns(
+        pl.col("posted_at").str.to_datetime(iso, strict=False),
+        pl.col("updated_at").str.to_datetime(iso, strict=False),
+    )
+
+
+_ANNUAL = " ".join(f"WHEN '{p}' THEN {f}" for p, f in PERIOD_FACTORS.items())
+_UPSERT = f"""
+INSERT INTO jobs ({", ".join(_JOB_SCHEMA)}, salary_year_min, salary_year_max,
+                  first_seen_at, last_seen_at, closed_at, first_seen_run, last_seen_run)
+SELECT {", ".join(_JOB_SCHEMA)},
+       salary_min * CASE salary_period {_ANNUAL} ELSE NULL END,
+       salary_max * CASE salary_period {_ANNUAL} ELSE NULL END,
+       $seen, $seen, NULL, $run, $run
+FROM incoming
+ON CONFLICT (job_id) DO UPDATE SET
+    {", ".join(f"{c} = excluded.{c}" for c in _SCRAPED)},
+    salary_year_min = excluded.salary_year_min,
+    salary_year_max = excluded.salary_year_max,
+    last_seen_at = excluded.last_seen_at,
+    last_seen_run = excluded.last_seen_run,
+    closed_at = NULL
+"""
+
+
+def _save_one(
+    con: duckdb.DuckDBPyConnection, run_id: int, result: CompanyResult, seen_at: datetime
+) -> ResultCounts:
+    company_id = result.company.company_id
+    if company_id is None:
+        raise StoreError(f"company {result.company.name} has no id: save it first")
+    seen = new = closed = 0
+    if result.ok:
+        frame = jobs_frame(result.jobs, company_id)
+        seen = frame.height
+        con.register("incoming", frame.to_arrow())
+        try:
+            row = con.execute(
+                "SELECT count(*) FROM incoming i WHERE NOT EXISTS "
+                "(SELECT 1 FROM jobs j WHERE j.job_id = i.job_id)"
+            ).fetchone()
+            new = int(row[0]) if row else 0
+            if seen:
+                con.execute(_UPSERT, {"seen": seen_at, "run": run_id})
+            closed = len(
+                con.execute(
+                    "UPDATE jobs SET closed_at = ? WHERE company_id = ? AND closed_at IS NULL "
+                    "AND job_id NOT IN (SELECT job_id FROM incoming) RETURNING job_id",
+                    [seen_at, company_id],
+                ).fetchall()
+            )
+        finally:
+            con.unregister("incoming")
+    con.execute(
+        """
+        INSERT INTO run_results (run_id, company_id, state, jobs_seen, jobs_new, jobs_closed,
+                                 duration_ms, error, finished_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (run_id, company_id) DO UPDATE SET state = excluded.state,
+            jobs_seen = excluded.jobs_seen, jobs_new = excluded.jobs_new,
+            jobs_closed = excluded.jobs_closed, duration_ms = excluded.duration_ms,
+            error = excluded.error, finished_at = excluded.finished_at
+        """,
+        [run_id, company_id, result.state, seen, new, closed, result.duration_ms,
+         result.error, utcnow()],
+    )
+    return ResultCounts(company_id, result.state, seen, new, closed)
+
+
+def save_company_results(
+    con: duckdb.DuckDBPyConnection,
+    run_id: int,
+    results: Sequence[CompanyResult],
+    seen_at: datetime | None = None,
+) -> list[ResultCounts]:
+    """In one transaction, for each result: bulk upsert its jobs, apply the lifecycle (new,
+    seen, reopened, closed; a failed or cancelled company closes nothing), write its
+    run_results row. ``seen_at`` is the run's time (naive UTC)."""
+    seen_at = seen_at or utcnow()
+    with _transaction(con):
+        return [_save_one(con, run_id, r, seen_at) for r in results]
+
+
+def save_company_result(
+    con: duckdb.DuckDBPyConnection, run_id: int, result: CompanyResult, seen_at: datetime | None = None
+) -> ResultCounts:
+    return save_company_results(con, run_id, [result], seen_at)[0]
+
+
+def update_job(
+    con: duckdb.DuckDBPyConnection,
+    job_id: str,
+    *,
+    status: str | None = None,
+    starred: bool | None = None,
+    notes: str | None = None,
+) -> None:
+    """Set the team's fields of a job (those given); StoreError for an unknown status or job."""
+    if status is not None and status not in JOB_STATUSES:
+        raise StoreError(f"unknown status {status!r}: use one of {', '.join(JOB_STATUSES)}")
+    rows = con.execute(
+        """
+        UPDATE jobs SET status = coalesce(?, status), starred = coalesce(?, starred),
+            notes = CASE WHEN ? THEN ? ELSE notes END
+        WHERE job_id = ? RETURNING job_id
+        """,
+        [status, starred, notes is not None, (notes or None) if notes is not None else None, job_id],
+    ).fetchall()
+    if not rows:
+        raise StoreError(f"no job {job_id!r}")
+
+
+def get_setting(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    row = con.execute("SELECT value FROM app_settings WHERE key = ?", [key]).fetchone()
+    return None if row is None else row[0]
+
+
+def set_setting(con: duckdb.DuckDBPyConnection, key: str, value: str | None) -> None:
+    con.execute(
+        "INSERT INTO app_settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )
