@@ -12,10 +12,14 @@ class SettingsError(ValueError):
     """An environment variable holds a value the app cannot use; the message says which."""
 
 
+DEFAULT_DB = Path("data/jobs.duckdb")
+DEFAULT_COMPANIES = Path("data/companies.toml")
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
-    db_path: Path = Path("data/jobs.duckdb")
-    companies_path: Path = Path("data/companies.toml")
+    db_path: Path = DEFAULT_DB
+    companies_path: Path = DEFAULT_COMPANIES
     concurrency: int = 16
     per_host: int = 4
     timeout_s: float = 20.0
@@ -63,10 +67,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     schedule = _int(env, "JOBSCRAPER_SCHEDULE", 0, 0, 7 * 24 * 60)
     return Settings(
-        db_path=_path(env, "JOBSCRAPER_DB", Settings.db_path),
-        companies_path=_path(env, "JOBSCRAPER_COMPANIES", Settings.companies_path),
-        concurrency=_int(env, "JOBSCRAPER_CONCURRENCY", Settings.concurrency, 1, 512),
-        per_host=_int(env, "JOBSCRAPER_PER_HOST", Settings.per_host, 1, 64),
-        timeout_s=_float(env, "JOBSCRAPER_TIMEOUT_S", Settings.timeout_s, 0.1, 600.0),
+        db_path=_path(env, "JOBSCRAPER_DB", DEFAULT_DB),
+        companies_path=_path(env, "JOBSCRAPER_COMPANIES", DEFAULT_COMPANIES),
+        concurrency=_int(env, "JOBSCRAPER_CONCURRENCY", 16, 1, 512),
+        per_host=_int(env, "JOBSCRAPER_PER_HOST", 4, 1, 64),
+        timeout_s=_float(env, "JOBSCRAPER_TIMEOUT_S", 20.0, 0.1, 600.0),
         schedule_minutes=schedule or None,
     )
