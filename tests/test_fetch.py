@@ -1,0 +1,282 @@
+"""Fetcher against a local aiohttp server: retries, caps, redirects, timeouts, cancellation."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import pytest
+from aiohttp import web
+
+from scraper.errors import FetchError
+from scraper.fetch import (
+    USER_AGENT,
+    Cancelled,
+    Fetcher,
+    FetchSettings,
+    parse_retry_after,
+)
+
+FAST = FetchSettings(timeout_s=5.0, backoff_s=0.01, max_bytes=1000)
+
+
+class Server:
+    """A local server whose handlers record how often each path was hit."""
+
+    def __init__(self) -> None:
+        self.hits: dict[str, int] = {}
+        self.agents: list[str] = []
+        self.base = ""
+
+    def count(self, request: web.Request) -> int:
+        self.agents.append(request.headers.get("User-Agent", ""))
+        n = self.hits.get(request.path, 0) + 1
+        self.hits[request.path] = n
+        return n
+
+
+SERVER = web.AppKey("server", Server)
+
+
+async def _flaky(request: web.Request) -> web.Response:
+    n = request.app[SERVER].count(request)
+    if n < 3:
+        return web.Response(status=500, text="oops")
+    return web.json_response({"ok": True, "attempt": n})
+
+
+async def _always_500(request: web.Request) -> web.Response:
+    request.app[SERVER].count(request)
+    return web.Response(status=503)
+
+
+async def _rate_limited(request: web.Request) -> web.Response:
+    n = request.app[SERVER].count(request)
+    if n == 1:
+        return web.Response(status=429, headers={"Retry-After": "1"})
+    return web.Response(text="finally")
+
+
+async def _missing(request: web.Request) -> web.Response:
+    request.app[SERVER].count(request)
+    return web.json_response({"ok": False, "error": "Document not found"}, status=404)
+
+
+async def _huge(request: web.Request) -> web.StreamResponse:
+    request.app[SERVER].count(request)
+    resp = web.StreamResponse()  # chunked: no Content-Length to check up front
+    await resp.prepare(request)
+    for _ in range(10):
+        await resp.write(b"x" * 500)
+    return resp
+
+
+async def _huge_declared(request: web.Request) -> web.Response:
+    request.app[SERVER].count(request)
+    return web.Response(body=b"y" * 5000)
+
+
+async def _loop(request: web.Request) -> web.Response:
+    request.app[SERVER].count(request)
+    raise web.HTTPFound("/loop")
+
+
+async def _to_ftp(request: web.Request) -> web.Response:
+    raise web.HTTPFound("ftp://example.org/file")
+
+
+async def _hop(request: web.Request) -> web.Response:
+    raise web.HTTPFound("/json")
+
+
+async def _json(request: web.Request) -> web.Response:
+    request.app[SERVER].count(request)
+    return web.json_response({"jobs": [1, 2]})
+
+
+async def _bad_json(request: web.Request) -> web.Response:
+    return web.Response(text='{"jobs": [1, 2,', content_type="application/json")
+
+
+async def _echo(request: web.Request) -> web.Response:
+    return web.json_response({"method": request.method, "body": await request.json()})
+
+
+async def _slow(request: web.Request) -> web.Response:
+    request.app[SERVER].count(request)
+    await asyncio.sleep(30)
+    return web.Response(text="late")
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[Server]:
+    srv = Server()
+    app = web.Application()
+    app[SERVER] = srv
+    for path, handler in {
+        "/flaky": _flaky,
+        "/500": _always_500,
+        "/429": _rate_limited,
+        "/missing": _missing,
+        "/huge": _huge,
+        "/huge-declared": _huge_declared,
+        "/loop": _loop,
+        "/to-ftp": _to_ftp,
+        "/hop": _hop,
+        "/json": _json,
+        "/bad-json": _bad_json,
+        "/slow": _slow,
+    }.items():
+        app.router.add_get(path, handler)
+    app.router.add_post("/echo", _echo)
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    srv.base = f"http://127.0.0.1:{port}"
+    yield srv
+    await runner.cleanup()
+
+
+async def _fetch_error(url: str, settings: FetchSettings = FAST) -> FetchError:
+    async with Fetcher(settings) as f:
+        with pytest.raises(FetchError) as info:
+            await f.get_text(url)
+    return info.value
+
+
+async def test_server_errors_are_retried_until_ok(server: Server) -> None:
+    async with Fetcher(FAST) as f:
+        data = await f.get_json(f"{server.base}/flaky")
+    assert data == {"ok": True, "attempt": 3}
+    assert f.requests == 3
+
+
+async def test_persistent_server_error_names_status_and_attempts(server: Server) -> None:
+    err = await _fetch_error(f"{server.base}/500")
+    assert (err.reason, err.status) == ("HTTP 503 after 3 attempts", 503)
+    assert server.hits["/500"] == 3
+
+
+async def test_429_waits_for_retry_after(server: Server) -> None:
+    async with Fetcher(FAST) as f:
+        started = time.monotonic()
+        text = await f.get_text(f"{server.base}/429")
+        waited = time.monotonic() - started
+    assert text == "finally"
+    assert server.hits["/429"] == 2
+    assert waited >= 0.9  # Retry-After: 1 honoured instead of the 10 ms backoff
+
+
+def test_retry_after_reads_seconds_and_http_dates() -> None:
+    when = datetime(2026, 1, 1, 12, 0, 30, tzinfo=UTC)
+    now = (when - timedelta(seconds=30)).timestamp()
+    assert parse_retry_after("7") == 7.0
+    assert parse_retry_after(format_datetime(when, usegmt=True), now=now) == 30.0
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None
+
+
+async def test_404_is_not_retried(server: Server) -> None:
+    err = await _fetch_error(f"{server.base}/missing")
+    assert (err.reason, err.status) == ("404 not found", 404)
+    assert server.hits["/missing"] == 1
+
+
+async def test_streamed_body_over_cap_is_refused(server: Server) -> None:
+    err = await _fetch_error(f"{server.base}/huge")
+    assert err.reason == "response over 1000 bytes"
+
+
+async def test_declared_length_over_cap_is_refused(server: Server) -> None:
+    err = await _fetch_error(f"{server.base}/huge-declared")
+    assert err.reason == "response over 1000 bytes"
+
+
+async def test_default_cap_reads_in_megabytes() -> None:
+    assert FetchSettings().max_bytes == 20 * 2**20
+    from scraper.fetch import human_bytes
+
+    assert human_bytes(FetchSettings().max_bytes) == "20 MB"
+
+
+async def test_redirect_loop_ends_with_readable_error(server: Server) -> None:
+    err = await _fetch_error(f"{server.base}/loop")
+    assert err.reason == "too many redirects (over 5)"
+    assert server.hits["/loop"] == 6
+
+
+async def test_redirect_is_followed(server: Server) -> None:
+    async with Fetcher(FAST) as f:
+        assert await f.get_json(f"{server.base}/hop") == {"jobs": [1, 2]}
+    assert f.requests == 2
+
+
+async def test_non_http_schemes_are_refused(server: Server) -> None:
+    for url in ("file:///etc/passwd", "ftp://example.org/x"):
+        err = await _fetch_error(url)
+        assert err.reason.startswith("unsupported URL scheme"), url
+    err = await _fetch_error(f"{server.base}/to-ftp")
+    assert err.reason == "unsupported URL scheme 'ftp' (only http and https)"
+
+
+async def test_invalid_json_names_line_and_column(server: Server) -> None:
+    async with Fetcher(FAST) as f:
+        with pytest.raises(FetchError) as info:
+            await f.get_json(f"{server.base}/bad-json")
+    assert info.value.reason == "invalid JSON at line 1 column 16"
+
+
+async def test_post_json_sends_body_and_user_agent(server: Server) -> None:
+    async with Fetcher(FAST) as f:
+        data = await f.post_json(f"{server.base}/echo", {"offset": 20})
+        await f.get_text(f"{server.base}/json")
+    assert data == {"method": "POST", "body": {"offset": 20}}
+    assert server.agents == [USER_AGENT]
+
+
+async def test_slow_response_times_out_with_readable_error(server: Server) -> None:
+    err = await _fetch_error(f"{server.base}/slow", FetchSettings(timeout_s=0.3))
+    assert err.reason == "timed out after 0.3 s"
+    assert server.hits["/slow"] == 1
+
+
+async def test_connection_refused_is_retried_then_reported() -> None:
+    err = await _fetch_error("http://127.0.0.1:9/nothing")
+    assert err.reason.startswith("cannot connect to 127.0.0.1:9")
+    assert err.reason.endswith("after 3 attempts")
+
+
+async def test_cancel_stops_request_in_flight(server: Server) -> None:
+    cancel = threading.Event()
+    async with Fetcher(FAST, cancel) as f:
+        task = asyncio.create_task(f.get_text(f"{server.base}/slow"))
+        await asyncio.sleep(0.2)
+        assert server.hits["/slow"] == 1
+        started = time.monotonic()
+        cancel.set()
+        with pytest.raises(Cancelled):
+            await task
+        assert time.monotonic() - started < 1.0
+
+
+async def test_cancelled_fetcher_sends_nothing_more(server: Server) -> None:
+    cancel = threading.Event()
+    cancel.set()
+    async with Fetcher(FAST, cancel) as f:
+        with pytest.raises(Cancelled):
+            await f.get_text(f"{server.base}/json")
+    assert server.hits == {}
+
+
+async def test_scopes_count_their_own_requests(server: Server) -> None:
+    async with Fetcher(FAST) as f:
+        a, b = f.scope(), f.scope()
+        await a.get_text(f"{server.base}/json")
+        await b.get_text(f"{server.base}/hop")
+    assert (a.requests, b.requests, f.total_requests) == (1, 2, 3)
