@@ -50,7 +50,8 @@ def _load(payload: Any) -> Any:
 
 def _job(p: dict[str, Any], board: str) -> Job:
     posting_id = str(p["id"]).strip()
-    place = p.get("location") if isinstance(p.get("location"), dict) else {}
+    raw_place = p.get("location")
+    place: dict[str, Any] = raw_place if isinstance(raw_place, dict) else {}
     location = _location(place)
     html = _sections_html(p.get("jobAd"))
     text = html_to_text(html)
