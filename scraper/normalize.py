@@ -7,15 +7,20 @@ exception, so one odd posting cannot sink a board.
 from __future__ import annotations
 
 import html as html_lib
+import json
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 import lxml.html
 import nh3
 from lxml import etree
+
+from scraper.errors import ParseError
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,7 +350,7 @@ def parse_salary_text(text: str | None) -> Salary | None:
 
 _TRUE = frozenset({"true", "1", "yes", "y"})
 _HYBRID = re.compile(r"\bhybrid\b", re.I)
-_ONSITE = re.compile(r"\b(?:on[\s-]?site|in[\s-]office|in[\s-]person|office[\s-]based)\b", re.I)
+_ONSITE = re.compile(r"(?:\b|_)(?:on[\s_-]?site|in[\s_-]office|in[\s_-]person|office[\s_-]based)\b", re.I)
 _REMOTE = re.compile(r"\b(?:remote|anywhere|work from home|wfh|telecommut\w*)\b", re.I)
 _NOT_REMOTE = re.compile(r"\b(?:not|non|no)[\s-]remote\b", re.I)
 
@@ -529,3 +534,145 @@ def sanitize_html(html: str | None) -> str | None:
         link_rel="noopener noreferrer nofollow",
     ).strip()
     return safe or None
+
+
+# --------------------------------------------------------------------------- parser helpers
+
+
+def json_type(value: object) -> str:
+    """The JSON name of a decoded value's type, for error messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    names = {dict: "object", list: "array", str: "string", int: "number", float: "number"}
+    return names.get(type(value), type(value).__name__)
+
+
+def load_json(payload: object, source: str) -> Any:
+    """A payload (str, bytes, or already-decoded dict/list) as decoded JSON; ParseError when
+    it is not JSON, with the position of the first error."""
+    if isinstance(payload, dict | list):
+        return payload
+    if isinstance(payload, bytes | bytearray):
+        try:
+            payload = bytes(payload).decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ParseError(source, f"payload is not UTF-8 text (byte {exc.start})") from None
+    if not isinstance(payload, str):
+        raise ParseError(source, f"expected JSON text, got {type(payload).__name__}")
+    try:
+        return json.loads(payload)
+    except json.JSONDecodeError as exc:
+        raise ParseError(
+            source, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
+    except RecursionError:
+        raise ParseError(source, "JSON nested too deeply") from None
+
+
+def records(value: object, source: str, what: str) -> list[dict[str, Any]]:
+    """``value`` as a list of JSON objects; ParseError naming ``what`` otherwise."""
+    if not isinstance(value, list):
+        raise ParseError(source, f"expected a JSON array of {what}, got {json_type(value)}")
+    for index, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise ParseError(source, f"{what} #{index} is {json_type(item)}, not an object")
+    return value
+
+
+def identity(raw: dict[str, Any], index: int, source: str, id_key: str, title_key: str
+             ) -> tuple[str, str]:
+    """(external_id, title) of posting #index; ParseError when either is missing."""
+    external_id, title = clean(raw.get(id_key)), clean(raw.get(title_key))
+    if external_id is None:
+        raise ParseError(source, f"posting #{index} has no {id_key!r}")
+    if title is None:
+        raise ParseError(source, f"posting {external_id} has no {title_key!r}")
+    return external_id, title
+
+
+def text_of(value: object) -> str | None:
+    """``value`` cleaned when it is text or a number, else None (a dict where text belongs)."""
+    return clean(value) if isinstance(value, str | int | float) else None
+
+
+def to_number(value: object) -> float | None:
+    """A finite, non-negative number from a JSON number or numeric string, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.replace(",", "").strip())
+        except ValueError:
+            return None
+    if not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) and number >= 0 else None
+
+
+def currency_code(value: object) -> str | None:
+    """'usd', 'EUR ' -> ISO 4217 code; a symbol ('$', '€') -> its code; else None."""
+    text = clean(value)
+    if text is None:
+        return None
+    if text in _SYMBOLS:
+        return _SYMBOLS[text]
+    return text.upper() if re.fullmatch(r"[A-Za-z]{3}", text) else None
+
+
+def structured_salary(low: object, high: object, currency: object, period: object
+                      ) -> Salary | None:
+    """A Salary from a board's fields, or None when neither bound is a usable number.
+    Without a period, a bound of 10,000 or more is taken as yearly."""
+    lo, hi = to_number(low), to_number(high)
+    if lo is None and hi is None:
+        return None
+    if lo is not None and hi is not None and hi < lo:
+        lo, hi = hi, lo
+    unit = salary_period(period)
+    if unit is None and max(x for x in (lo, hi) if x is not None) >= 10_000:
+        unit = "year"
+    return Salary(lo, hi, currency_code(currency), unit)
+
+
+def merge_salaries(salaries: Iterable[Salary | None]) -> Salary | None:
+    """One Salary spanning several (pay zones, tiers) of the first one's currency and period."""
+    kept = [s for s in salaries if s is not None]
+    if not kept:
+        return None
+    first = kept[0]
+    same = [s for s in kept if (s.currency, s.period) == (first.currency, first.period)]
+    mins = [s.min for s in same if s.min is not None]
+    maxes = [s.max for s in same if s.max is not None]
+    return Salary(min(mins) if mins else None, max(maxes) if maxes else None,
+                  first.currency, first.period)
+
+
+def salary_fields(structured: Salary | None, *texts: str | None) -> dict[str, Any]:
+    """Job's salary_* keyword arguments: the structured Salary, else the first found in
+    ``texts`` (salary_source 'text'), else all None."""
+    salary, source = structured, "structured"
+    if salary is None:
+        source = "text"
+        salary = next((s for t in texts if (s := parse_salary_text(t)) is not None), None)
+    if salary is None:
+        return dict.fromkeys(
+            ("salary_min", "salary_max", "salary_currency", "salary_period", "salary_source")
+        )
+    return {
+        "salary_min": salary.min,
+        "salary_max": salary.max,
+        "salary_currency": salary.currency,
+        "salary_period": salary.period,
+        "salary_source": source,
+    }
+
+
+def description_fields(html: str | None, plain: str | None = None) -> dict[str, Any]:
+    """Job's description_text (from the HTML, else ``plain``) and sanitized description_html."""
+    text = html_to_text(html)
+    if text is None and isinstance(plain, str):
+        text = html_to_text(html_lib.escape(plain).replace("\n", "<br>"))
+    return {"description_text": text, "description_html": sanitize_html(html)}
