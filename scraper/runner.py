@@ -1,0 +1,271 @@
+"""Scrape many companies concurrently through one Fetcher; one company's failure never stops
+the others. ``scrape()`` reports each company through ``on_event`` as it starts and ends."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any, Literal
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from lxml import etree
+from lxml import html as lxml_html
+from yarl import URL
+
+from scraper.boards import parse
+from scraper.detect import Target, detect_in_html, resolve
+from scraper.errors import DetectError, FetchError, ParseError, ScraperError
+from scraper.fetch import Cancelled, Fetcher, FetchSettings
+from scraper.models import Company, CompanyResult, Job, ScrapeEvent
+
+SIMPLE_FORMATS = frozenset({"greenhouse", "lever", "ashby", "workable", "recruitee", "personio"})
+SMARTRECRUITERS_PAGE = 100
+WORKDAY_PAGE = 20
+MAX_PAGES = 500  # a board that never ends its paging stops at 10k-50k postings
+_JOB_LINK = re.compile(
+    r"/(jobs?|careers?|positions?|openings?|vacanc\w*|stellen\w*|roles?|postings?)(/|-|\b)",
+    re.IGNORECASE,
+)
+
+EventHandler = Callable[[ScrapeEvent], None]
+_EVENT_KINDS: dict[str, Literal["finished", "failed", "cancelled"]] = {
+    "ok": "finished",
+    "failed": "failed",
+    "cancelled": "cancelled",
+}
+
+
+async def scrape(
+    companies: Sequence[Company],
+    *,
+    on_event: EventHandler,
+    cancel: threading.Event | None = None,
+    settings: FetchSettings | None = None,
+    now: datetime | None = None,
+) -> list[CompanyResult]:
+    """Scrape every company at once within the settings' limits; results in input order.
+    Once ``cancel`` is set, companies not yet done end ``cancelled`` within a second."""
+    settings = settings or FetchSettings()
+    now = now or datetime.now(UTC)
+    async with Fetcher(settings, cancel) as fetcher:
+        tasks = [
+            asyncio.create_task(_run_company(fetcher.scope(), c, on_event, now)) for c in companies
+        ]
+        return list(await asyncio.gather(*tasks))
+
+
+async def _run_company(
+    fetcher: Fetcher, company: Company, on_event: EventHandler, now: datetime
+) -> CompanyResult:
+    """One company, start to end; every failure becomes a result (this is the boundary)."""
+    on_event(ScrapeEvent("started", company))
+    started = time.monotonic()
+
+    def result(state: Any, jobs: Sequence[Job] = (), error: str | None = None) -> CompanyResult:
+        ms = int((time.monotonic() - started) * 1000)
+        return CompanyResult(company, state, tuple(jobs), error, ms, fetcher.requests)
+
+    try:
+        jobs = await scrape_company(fetcher, company, now=now)
+        res = result("ok", [_with_company(j, company) for j in jobs])
+    except Cancelled:
+        res = result("cancelled", error="cancelled")
+    except ScraperError as exc:
+        res = result("failed", error=error_text(exc))
+    except Exception as exc:  # noqa: BLE001 - a bug in one board must not end the run
+        res = result("failed", error=f"{type(exc).__name__}: {exc}")
+    on_event(ScrapeEvent(_EVENT_KINDS[res.state], company, res))
+    return res
+
+
+def error_text(exc: ScraperError) -> str:
+    """What a user reads for a failed company: the reason, without the repeated URL."""
+    if isinstance(exc, FetchError | ParseError):
+        return exc.reason
+    return str(exc)
+
+
+def _with_company(job: Job, company: Company) -> Job:
+    return job if job.company else replace(job, company=company.name)
+
+
+async def scrape_company(fetcher: Fetcher, company: Company, *, now: datetime) -> list[Job]:
+    """The jobs of one company: resolve its target, fetch what its format needs, parse."""
+    return await scrape_target(fetcher, resolve(company), now=now, settings=fetcher.settings)
+
+
+async def scrape_target(
+    fetcher: Fetcher, target: Target, *, now: datetime, settings: FetchSettings
+) -> list[Job]:
+    if target.ats in SIMPLE_FORMATS:
+        text = await _board_get(fetcher, target.endpoint)
+        return parse(target.ats, text, board=target.board, url=target.endpoint, now=now)
+    if target.ats == "smartrecruiters":
+        return await _smartrecruiters(fetcher, target, now, settings)
+    if target.ats == "workday":
+        return await _workday(fetcher, target, now, settings)
+    if target.ats == "jsonld":
+        return await _jsonld(fetcher, target, now, settings)
+    raise DetectError(target.endpoint, f"no fetcher for format {target.ats!r}")
+
+
+async def _board_get(fetcher: Fetcher, url: str, params: dict[str, str] | None = None) -> str:
+    """GET a board's own listing; a 404 there means the board is gone or misnamed."""
+    try:
+        return await fetcher.get_text(url, params=params)
+    except FetchError as exc:
+        raise _board_error(exc) from None
+
+
+def _board_error(exc: FetchError) -> FetchError:
+    if exc.status == 404:
+        return FetchError(exc.url, "404 board not found", 404)
+    return exc
+
+
+async def _details(
+    fetcher: Fetcher,
+    jobs: list[Job],
+    urls: list[str],
+    fmt: str,
+    board: str,
+    now: datetime,
+) -> list[Job]:
+    """Replace each job with its detail page's Job when that fetch and parse work (the list
+    data stays otherwise); ``urls`` may be shorter than ``jobs`` (the detail cap)."""
+
+    async def one(url: str) -> Job | None:
+        try:
+            data = await fetcher.get_json(url)
+            found = parse(fmt, data, board=board, url=url, now=now)
+        except (FetchError, ParseError):
+            return None  # the posting's list data is still worth keeping
+        return found[0] if found else None
+
+    detailed = await asyncio.gather(*(one(u) for u in urls))
+    by_id = {j.external_id: j for j in detailed if j is not None}
+    return [by_id.get(j.external_id, j) for j in jobs]
+
+
+async def _smartrecruiters(
+    fetcher: Fetcher, target: Target, now: datetime, settings: FetchSettings
+) -> list[Job]:
+    """Page by offset until totalFound, then one detail call per posting (capped)."""
+    endpoint = URL(target.endpoint)
+    items: list[dict[str, Any]] = []
+    total = 0
+    for _ in range(MAX_PAGES):
+        page_url = endpoint.update_query(limit=SMARTRECRUITERS_PAGE, offset=len(items))
+        try:
+            page = await fetcher.get_json(str(page_url))
+        except FetchError as exc:
+            raise _board_error(exc) from None
+        content = page.get("content") if isinstance(page, dict) else None
+        if not isinstance(content, list):
+            raise ParseError("smartrecruiters", 'expected an object with "content"')
+        items.extend(content)
+        total = _int(page.get("totalFound"), len(items))
+        if not content or len(items) >= total:
+            break
+    payload = {"offset": 0, "limit": len(items), "totalFound": total, "content": items}
+    jobs = parse("smartrecruiters", payload, board=target.board, url=target.endpoint, now=now)
+    base = str(endpoint.with_query(None)).rstrip("/")
+    urls = [f"{base}/{j.external_id}" for j in jobs[: settings.detail_cap]]
+    return await _details(fetcher, jobs, urls, "smartrecruiters", target.board, now)
+
+
+async def _workday(
+    fetcher: Fetcher, target: Target, now: datetime, settings: FetchSettings
+) -> list[Job]:
+    """POST pages of 20 until an empty page, then GET each posting's detail (capped)."""
+    postings: list[dict[str, Any]] = []
+    total = 0
+    for _ in range(MAX_PAGES):
+        body = {"appliedFacets": {}, "limit": WORKDAY_PAGE, "offset": len(postings), "searchText": ""}
+        try:
+            page = await fetcher.post_json(target.endpoint, body)
+        except FetchError as exc:
+            raise _board_error(exc) from None
+        batch = page.get("jobPostings") if isinstance(page, dict) else None
+        if not isinstance(batch, list):
+            raise ParseError("workday", 'expected an object with "jobPostings"')
+        if not batch:
+            break
+        postings.extend(batch)
+        total = max(total, _int(page.get("total"), 0))
+    payload = {"total": max(total, len(postings)), "jobPostings": postings}
+    jobs = parse("workday", payload, board=target.board, url=target.endpoint, now=now)
+    base = target.endpoint.rstrip("/").removesuffix("/jobs")
+    paths = [p.get("externalPath") for p in postings if isinstance(p, dict)]
+    urls = [f"{base}{p}" for p in paths[: settings.detail_cap] if isinstance(p, str) and p]
+    return await _details(fetcher, jobs, urls, "workday", target.board, now)
+
+
+def _int(value: Any, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+async def _jsonld(
+    fetcher: Fetcher, target: Target, now: datetime, settings: FetchSettings
+) -> list[Job]:
+    """A careers page: its embedded ATS if any, else its JobPostings, else those of the
+    same-site job pages it links to (capped)."""
+    try:
+        page = await fetcher.request("GET", target.endpoint)
+    except FetchError as exc:
+        raise _board_error(exc) from None
+    html = page.text()
+    embedded = detect_in_html(html, page.url)
+    if embedded is not None and embedded.ats != "jsonld":
+        return await scrape_target(fetcher, embedded, now=now, settings=settings)
+    jobs = _jsonld_jobs(html, target.board, page.url, now)
+    if jobs:
+        return jobs
+    links = job_links(html, page.url)[: settings.jsonld_follow_cap]
+    pages = await asyncio.gather(*(_follow(fetcher, u, target.board, now) for u in links))
+    unique: dict[str, Job] = {}
+    for found in pages:
+        for job in found:
+            unique.setdefault(job.job_id, job)
+    return list(unique.values())
+
+
+def _jsonld_jobs(html: str, board: str, url: str, now: datetime) -> list[Job]:
+    try:
+        return parse("jsonld", html, board=board, url=url, now=now)
+    except ParseError:
+        return []  # a page without readable JSON-LD may still link to job pages
+
+
+async def _follow(fetcher: Fetcher, url: str, board: str, now: datetime) -> list[Job]:
+    try:
+        page = await fetcher.request("GET", url)
+    except FetchError:
+        return []  # one broken job page must not fail the company
+    return _jsonld_jobs(page.text(), board, page.url, now)
+
+
+def job_links(html: str, base_url: str) -> list[str]:
+    """Same-site links whose path looks like a job page, in page order, without repeats."""
+    try:
+        root = lxml_html.fromstring(html)
+    except (etree.ParserError, ValueError):
+        return []
+    host = urlsplit(base_url).netloc.lower()
+    page = urldefrag(base_url)[0]
+    seen: dict[str, None] = {}
+    for a in root.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(("#", "mailto:", "javascript:", "tel:")):
+            continue
+        url = urldefrag(urljoin(base_url, href))[0]
+        parts = urlsplit(url)
+        same_site = parts.scheme in ("http", "https") and parts.netloc.lower() == host
+        if same_site and url != page and _JOB_LINK.search(parts.path):
+            seen.setdefault(url, None)
+    return list(seen)
