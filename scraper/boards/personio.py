@@ -15,9 +15,8 @@ from scraper.errors import ParseError
 from scraper.models import Job
 from scraper.normalize import (
     clean,
-    html_to_text,
-    parse_salary_text,
-    sanitize_html,
+    description_fields,
+    salary_fields,
     to_utc_iso,
     unescape_html,
     unique,
@@ -65,9 +64,7 @@ def _job(p: etree._Element, board: str, host: str) -> Job:
     position_id = _text(p, "id") or ""
     office = _text(p, "office")
     locations = unique([office, *(o.text for o in p.iterfind("additionalOffices/office"))])
-    html = _sections_html(p)
-    text = html_to_text(html)
-    salary = parse_salary_text(text)
+    description = description_fields(_sections_html(p))
     kind = [_text(p, "employmentType"), _text(p, "schedule")]
     title = _text(p, "name") or ""
     return Job(
@@ -84,13 +81,9 @@ def _job(p: etree._Element, board: str, host: str) -> Job:
         department=_text(p, "department"),
         employment_type=", ".join(k for k in kind if k) or None,
         posted_at=to_utc_iso(_text(p, "createdAt")),
-        salary_min=salary.min if salary else None,
-        salary_max=salary.max if salary else None,
-        salary_currency=salary.currency if salary else None,
-        salary_period=salary.period if salary else None,
-        salary_source="text" if salary else None,
-        description_text=text,
-        description_html=sanitize_html(html),
+        # No salary field: only what the description says.
+        **salary_fields(None, description["description_text"]),
+        **description,
     )
 
 

@@ -3,7 +3,6 @@ posting detail (``{..., jobAd: {sections: {...}}}``)."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -12,9 +11,9 @@ from scraper.errors import ParseError
 from scraper.models import Job
 from scraper.normalize import (
     clean,
-    html_to_text,
-    parse_salary_text,
-    sanitize_html,
+    description_fields,
+    load_json,
+    salary_fields,
     to_utc_iso,
     unique,
     workplace_from_flags,
@@ -27,7 +26,7 @@ SECTIONS = ("companyDescription", "jobDescription", "qualifications", "additiona
 
 def parse(payload: Any, *, board: str, url: str, now: datetime | None = None) -> list[Job]:
     """Jobs of a postings page (no descriptions) or the one job of a posting detail."""
-    data = _load(payload)
+    data = load_json(payload, SOURCE)
     if isinstance(data, dict) and isinstance(data.get("jobAd"), dict):
         return [_job(data, board)]
     items = data.get("content") if isinstance(data, dict) else data
@@ -36,26 +35,12 @@ def parse(payload: Any, *, board: str, url: str, now: datetime | None = None) ->
     return [_job(i, board) for i in items if isinstance(i, dict) and clean(i.get("id"))]
 
 
-def _load(payload: Any) -> Any:
-    """Decoded JSON of a body (str/bytes) or the object itself."""
-    if not isinstance(payload, str | bytes | bytearray):
-        return payload
-    try:
-        return json.loads(payload)
-    except json.JSONDecodeError as exc:
-        raise ParseError(SOURCE, f"invalid JSON at line {exc.lineno} column {exc.colno}") from exc
-    except UnicodeDecodeError as exc:
-        raise ParseError(SOURCE, f"payload is not UTF-8 text ({exc.reason})") from exc
-
-
 def _job(p: dict[str, Any], board: str) -> Job:
     posting_id = str(p["id"]).strip()
     raw_place = p.get("location")
     place: dict[str, Any] = raw_place if isinstance(raw_place, dict) else {}
     location = _location(place)
-    html = _sections_html(p.get("jobAd"))
-    text = html_to_text(html)
-    salary = parse_salary_text(text)
+    description = description_fields(_sections_html(p.get("jobAd")))
     return Job(
         source=SOURCE,
         board=board,
@@ -69,13 +54,8 @@ def _job(p: dict[str, Any], board: str) -> Job:
         department=clean(_label(p.get("department"), "label")),
         employment_type=clean(_label(p.get("typeOfEmployment"), "label")),
         posted_at=to_utc_iso(p.get("releasedDate")),
-        salary_min=salary.min if salary else None,
-        salary_max=salary.max if salary else None,
-        salary_currency=salary.currency if salary else None,
-        salary_period=salary.period if salary else None,
-        salary_source="text" if salary else None,
-        description_text=text,
-        description_html=sanitize_html(html),
+        **salary_fields(None, description["description_text"]),
+        **description,
     )
 
 
