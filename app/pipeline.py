@@ -1,0 +1,240 @@
+"""Run one scrape into the store: the runner's events become per-company writes, each saved
+as soon as its company ends (no Streamlit here; the registry and the CLI both call this)."""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+
+from app import store
+from scraper.fetch import FetchSettings
+from scraper.models import Company, CompanyResult, ScrapeEvent
+from scraper.runner import scrape
+
+ProgressState = Literal["running", "ok", "failed", "cancelled"]
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyProgress:
+    """A company's state in a run; final states are sent after its results are saved, with
+    the counts the store returned."""
+
+    company: Company
+    state: ProgressState
+    jobs_seen: int = 0
+    jobs_new: int = 0
+    jobs_closed: int = 0
+    duration_ms: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """How a run ended: its state (finished, cancelled, failed) and its totals."""
+
+    run_id: int
+    state: str
+    companies_total: int
+    companies_ok: int = 0
+    companies_failed: int = 0
+    companies_cancelled: int = 0
+    jobs_seen: int = 0
+    jobs_new: int = 0
+    jobs_closed: int = 0
+    duration_s: float = 0.0
+    error: str | None = None
+
+
+ProgressHandler = Callable[[CompanyProgress], None]
+
+
+@dataclass
+class _Writer:
+    """A thread saving finished companies through its own cursor; results that are waiting
+    together share one transaction."""
+
+    con: duckdb.DuckDBPyConnection
+    run_id: int
+    seen_at: datetime
+    on_progress: ProgressHandler | None
+    inbox: queue.Queue[CompanyResult | None] = field(default_factory=queue.Queue)
+    saved: list[CompanyProgress] = field(default_factory=list)
+    error: str | None = None
+
+    def run(self) -> None:
+        done = False
+        while not done:
+            batch: list[CompanyResult] = []
+            item = self.inbox.get()
+            while item is not None:
+                batch.append(item)
+                try:
+                    item = self.inbox.get_nowait()
+                except queue.Empty:
+                    break
+            done = item is None
+            if batch:
+                self._save(batch)
+
+    def _save(self, batch: list[CompanyResult]) -> None:
+        try:
+            counts = store.save_company_results(self.con, self.run_id, batch, self.seen_at)
+        except (duckdb.Error, store.StoreError) as exc:
+            # The run goes on (other companies may still save); the run row says what broke.
+            self.error = self.error or f"saving results failed: {exc}"
+            for r in batch:
+                self._emit(CompanyProgress(r.company, "failed", len(r.jobs), 0, 0,
+                                           r.duration_ms, f"not saved: {exc}"))
+            return
+        for r, c in zip(batch, counts, strict=True):
+            self._emit(CompanyProgress(r.company, r.state, c.jobs_seen, c.jobs_new,
+                                       c.jobs_closed, r.duration_ms, r.error))
+
+    def _emit(self, progress: CompanyProgress) -> None:
+        self.saved.append(progress)
+        if self.on_progress is not None:
+            self.on_progress(progress)
+
+
+def run_scrape(
+    con: duckdb.DuckDBPyConnection,
+    run_id: int,
+    companies: Sequence[Company],
+    *,
+    settings: FetchSettings | None = None,
+    on_progress: ProgressHandler | None = None,
+    cancel: threading.Event | None = None,
+) -> RunSummary:
+    """Scrape ``companies`` into run ``run_id`` (already started), saving each company as it
+    ends, then finish the run row: finished, cancelled (``cancel`` was set) or failed."""
+    started = time.monotonic()
+    now = datetime.now(UTC)
+    writer = _Writer(con.cursor(), run_id, now.replace(tzinfo=None), on_progress)
+    thread = threading.Thread(target=writer.run, name=f"jobscraper-writer-{run_id}", daemon=True)
+    thread.start()
+
+    def on_event(event: ScrapeEvent) -> None:
+        if event.kind == "started":
+            if on_progress is not None:
+                on_progress(CompanyProgress(event.company, "running"))
+        elif event.result is not None:
+            writer.inbox.put(event.result)
+
+    error: str | None = None
+    try:
+        asyncio.run(scrape(companies, on_event=on_event, cancel=cancel, settings=settings,
+                           now=now))
+    except Exception as exc:  # noqa: BLE001 - the run row must say why the pipeline broke
+        error = f"{type(exc).__name__}: {exc}"
+    finally:
+        writer.inbox.put(None)
+        thread.join()
+    error = error or writer.error
+    state = "failed" if error else "cancelled" if cancel is not None and cancel.is_set() else "finished"
+    store.finish_run(con, run_id, state, error)
+    return _summary(run_id, state, len(companies), writer.saved, time.monotonic() - started, error)
+
+
+def _summary(
+    run_id: int,
+    state: str,
+    total: int,
+    saved: Sequence[CompanyProgress],
+    duration_s: float,
+    error: str | None,
+) -> RunSummary:
+    def count(s: str) -> int:
+        return sum(1 for p in saved if p.state == s)
+
+    return RunSummary(
+        run_id=run_id,
+        state=state,
+        companies_total=total,
+        companies_ok=count("ok"),
+        companies_failed=count("failed"),
+        companies_cancelled=count("cancelled"),
+        jobs_seen=sum(p.jobs_seen for p in saved),
+        jobs_new=sum(p.jobs_new for p in saved),
+        jobs_closed=sum(p.jobs_closed for p in saved),
+        duration_s=duration_s,
+        error=error,
+    )
+
+
+def progress_line(p: CompanyProgress) -> str:
+    """'ok   Stripe (greenhouse) 42 jobs, 3 new, 1 closed, 0.8 s' or 'FAIL Foo (lever): why'."""
+    who = f"{p.company.name} ({p.company.ats})"
+    if p.state == "ok":
+        return (f"ok   {who} {p.jobs_seen} jobs, {p.jobs_new} new, {p.jobs_closed} closed, "
+                f"{p.duration_ms / 1000:.1f} s")
+    tag = "FAIL" if p.state == "failed" else "STOP"
+    return f"{tag} {who}: {p.error}"
+
+
+def summary_line(s: RunSummary) -> str:
+    """One line: the run's state, company counts, job counts and wall time."""
+    line = (f"run {s.run_id} {s.state}: {s.companies_ok} ok, {s.companies_failed} failed, "
+            f"{s.companies_cancelled} cancelled of {s.companies_total} companies; "
+            f"{s.jobs_seen} jobs seen, {s.jobs_new} new, {s.jobs_closed} closed "
+            f"in {s.duration_s:.1f} s")
+    return f"{line} ({s.error})" if s.error else line
+
+
+def cli_scrape(*, db: str | None, companies_file: str | None) -> int:
+    """`jobscraper scrape`: 0 when the run finished (some companies may have failed), 1 when
+    it could not run or ended otherwise."""
+    from app.db import DatabaseLockedError, connect
+    from app.settings import SettingsError, load_settings
+
+    try:
+        conf = load_settings()
+        con = connect(db or conf.db_path)
+    except (SettingsError, DatabaseLockedError) as exc:
+        print(f"jobscraper scrape: {exc}", file=sys.stderr)
+        return 1
+    try:
+        companies = _companies_to_scrape(con, companies_file, conf.companies_path)
+        if not companies:
+            print("jobscraper scrape: no enabled companies: give --companies FILE "
+                  "(a TOML of [[company]] tables)", file=sys.stderr)
+            return 1
+        store.interrupt_stale_runs(con)
+        run_id = store.start_run(con, "cli", len(companies))
+        settings = FetchSettings(concurrency=conf.concurrency, per_host=conf.per_host,
+                                 timeout_s=conf.timeout_s)
+        summary = run_scrape(con, run_id, companies, settings=settings,
+                             on_progress=_print_progress)
+        print(summary_line(summary), flush=True)
+        return 0 if summary.state == "finished" else 1
+    except store.StoreError as exc:
+        print(f"jobscraper scrape: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+
+
+def _companies_to_scrape(
+    con: duckdb.DuckDBPyConnection, companies_file: str | None, seed_path: Path
+) -> list[Company]:
+    """Upsert the given TOML (or seed an empty table from the default file), then the
+    enabled companies."""
+    if companies_file:
+        store.save_companies(con, store.load_companies_toml(companies_file))
+    elif seed_path.exists() and not store.companies(con):
+        store.save_companies(con, store.load_companies_toml(seed_path))
+    return store.enabled_companies(con)
+
+
+def _print_progress(p: CompanyProgress) -> None:
+    if p.state != "running":
+        print(progress_line(p), flush=True)
