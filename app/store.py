@@ -15,7 +15,7 @@ import polars as pl
 
 from scraper.detect import resolve
 from scraper.errors import ScraperError
-from scraper.models import Company, CompanyResult, Job
+from scraper.models import JOB_FIELDS, Company, CompanyResult, Job
 
 JOB_STATUSES = ("new", "saved", "applied", "interviewing", "rejected", "archived")
 RUN_STATES = ("running", "finished", "cancelled", "failed", "interrupted")
@@ -231,13 +231,15 @@ def interrupt_stale_runs(con: duckdb.DuckDBPyConnection) -> int:
 
 def jobs_frame(jobs: Sequence[Job], company_id: int) -> pl.DataFrame:
     """The jobs of one company as a frame in the table's column order, one row per job_id."""
-    rows = []
+    columns: dict[str, list[Any]] = {name: [] for name in JOB_FIELDS}
     for job in jobs:
-        row = job.to_dict()
-        row["job_id"] = job.job_id
-        row["company_id"] = company_id
-        rows.append(row)
-    frame = pl.DataFrame(rows, schema=_JOB_SCHEMA)
+        for name, values in columns.items():
+            values.append(getattr(job, name))
+    columns["locations"] = [list(v) for v in columns["locations"]]
+    frame = pl.DataFrame(
+        {"job_id": [job.job_id for job in jobs], "company_id": [company_id] * len(jobs), **columns},
+        schema=_JOB_SCHEMA,
+    )
     iso = "%Y-%m-%dT%H:%M:%SZ"
     return frame.unique(subset="job_id", keep="last", maintain_order=True).with_columns(
         pl.col("posted_at").str.to_datetime(iso, strict=False),
