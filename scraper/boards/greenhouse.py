@@ -51,6 +51,15 @@ def _names(items: object) -> list[str | None]:
     return [text_of(item.get("name")) for item in items if isinstance(item, dict)]
 
 
+def _locations(location: str | None, offices: list[str | None]) -> tuple[str, ...]:
+    """The places of the location text, then each office not already named there
+    (office "Dublin" is covered by "Dublin, Ireland")."""
+    places = split_locations(location)
+    covered = {p.casefold() for p in places} | {p.split(",")[0].casefold() for p in places}
+    extra = [o for o in offices if o is not None and o.casefold() not in covered]
+    return unique([*places, *extra])
+
+
 def _metadata(raw: dict[str, Any], key: re.Pattern[str]) -> str | None:
     """The first metadata value whose name matches ``key`` (lists joined)."""
     for item in raw.get("metadata") or []:
@@ -106,7 +115,7 @@ def _job(raw: dict[str, Any], index: int, board: str, now: datetime | None) -> J
         url=text_of(raw.get("absolute_url"))
         or f"https://boards.greenhouse.io/{board}/jobs/{external_id}",
         location=location,
-        locations=unique([*split_locations(location), *offices]),
+        locations=_locations(location, offices),
         workplace=workplace_from_text(_metadata(raw, _WORKPLACE_KEYS), location, *offices),
         department=next((d for d in _names(raw.get("departments")) if d), None),
         employment_type=_metadata(raw, _EMPLOYMENT_KEYS),

@@ -1,0 +1,80 @@
+"""Golden files: every ``tests/fixtures/<format>/<case>.expected.json`` against its payload.
+
+The payload is the sibling with the same stem and any other extension (.json, .xml, .html).
+The expected file holds ``{"board", "url", "now", "jobs": [Job.to_dict(), ...]}``.
+
+To draft an expected file for a new payload (then check every value by hand):
+``python -m tests.test_golden tests/fixtures/lever/new_case.json --board acme``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scraper.boards import parse
+
+FIXTURES = Path(__file__).parent / "fixtures"
+EXPECTED_SUFFIX = ".expected.json"
+
+
+def payload_path(expected: Path) -> Path:
+    """The payload beside ``<case>.expected.json``: ``<case>.<ext>``."""
+    stem = expected.name[: -len(EXPECTED_SUFFIX)]
+    found = [p for p in expected.parent.glob(f"{stem}.*") if p != expected and p.stem == stem]
+    assert len(found) == 1, f"{expected}: expected one payload named {stem}.*, found {found}"
+    return found[0]
+
+
+def parse_case(fmt: str, payload: Path, board: str, url: str, now: str | None) -> list[dict[str, Any]]:
+    when = datetime.fromisoformat(now) if now else None
+    jobs = parse(fmt, payload.read_bytes(), board=board, url=url, now=when)
+    return [job.to_dict() for job in jobs]
+
+
+CASES = sorted(FIXTURES.glob(f"*/*{EXPECTED_SUFFIX}"))
+
+
+@pytest.mark.parametrize("expected_path", CASES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_payload_parses_to_golden_jobs(expected_path: Path) -> None:
+    expected = json.loads(expected_path.read_text(encoding="utf-8"))
+    jobs = parse_case(
+        expected_path.parent.name,
+        payload_path(expected_path),
+        expected["board"],
+        expected["url"],
+        expected["now"],
+    )
+    assert jobs == expected["jobs"]
+
+
+def test_every_format_with_fixtures_has_golden_cases() -> None:
+    payloads = {p.parent.name for p in FIXTURES.glob("*/*") if not p.name.endswith(EXPECTED_SUFFIX)}
+    assert payloads <= {p.parent.name for p in CASES}
+
+
+def _draft() -> None:
+    """Write ``<case>.expected.json`` drafts from what the parser returns today."""
+    cli = argparse.ArgumentParser(description=_draft.__doc__)
+    cli.add_argument("payloads", nargs="+", type=Path)
+    cli.add_argument("--board", required=True)
+    cli.add_argument("--url", default=None)
+    cli.add_argument("--now", default=None)
+    args = cli.parse_args()
+    for payload in args.payloads:
+        fmt = payload.parent.name
+        url = args.url or f"https://example.test/{fmt}/{args.board}"
+        jobs = parse_case(fmt, payload, args.board, url, args.now)
+        doc = {"board": args.board, "url": url, "now": args.now, "jobs": jobs}
+        target = payload.with_name(payload.stem + EXPECTED_SUFFIX)
+        target.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"wrote {target} ({len(jobs)} jobs)")
+
+
+if __name__ == "__main__":
+    _draft()
