@@ -1,0 +1,34 @@
+"""Read side of the run history: recent runs and one run's per-company results, as Polars
+frames (bound parameters only)."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+
+def recent_runs(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pl.DataFrame:
+    """The latest ``limit`` runs, newest first, with their duration in seconds."""
+    return con.sql(
+        """
+        SELECT run_id, trigger, state, started_at, finished_at,
+               round(epoch(finished_at - started_at), 1) AS duration_s,
+               companies_total, companies_ok, companies_failed, jobs_new, jobs_closed, error
+        FROM runs ORDER BY run_id DESC LIMIT $limit
+        """,
+        params={"limit": limit},
+    ).pl()
+
+
+def run_results(con: duckdb.DuckDBPyConnection, run_id: int) -> pl.DataFrame:
+    """One run's per-company results (company name and ATS joined), failures first."""
+    return con.sql(
+        """
+        SELECT c.name AS company, c.ats, r.state, r.jobs_seen, r.jobs_new, r.jobs_closed,
+               round(r.duration_ms / 1000, 2) AS duration_s, r.error
+        FROM run_results r LEFT JOIN companies c USING (company_id)
+        WHERE r.run_id = $run_id
+        ORDER BY r.state = 'ok', lower(c.name)
+        """,
+        params={"run_id": run_id},
+    ).pl()
