@@ -1,0 +1,209 @@
+"""Read side of the database: nouns returning polars DataFrames. Every value is bound;
+identifiers (sort columns) come only from the fixed whitelists below."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import duckdb
+import polars as pl
+
+WORKPLACES = ("remote", "hybrid", "onsite", "unknown")
+
+# Sort keys offered to users -> SQL expression. Never build ORDER BY from user text.
+SORTS: dict[str, str] = {
+    "posted": "posted_at",
+    "first_seen": "first_seen_at",
+    "salary": "coalesce(salary_year_max, salary_year_min)",
+    "company": "lower(company)",
+    "title": "lower(title)",
+}
+
+# What the table shows: enough to read and triage, no descriptions (those are heavy).
+PAGE_COLUMNS = (
+    "job_id, title, company, location, workplace, salary_min, salary_max, salary_currency, "
+    "salary_period, coalesce(salary_year_max, salary_year_min) AS salary_year, posted_at, "
+    "first_seen_at, closed_at, status, starred, url"
+)
+
+EXPORT_COLUMNS = (
+    "job_id, company_id, source, board, external_id, title, company, url, location, locations, "
+    "workplace, department, employment_type, posted_at, updated_at, salary_min, salary_max, "
+    "salary_currency, salary_period, salary_source, salary_year_min, salary_year_max, "
+    "first_seen_at, last_seen_at, closed_at, status, starred, notes, description_text"
+)
+
+_SEARCHED = ("title", "company", "location", "department", "description_text")
+
+
+@dataclass(frozen=True, slots=True)
+class JobFilters:
+    """What the Jobs page narrows by; the defaults show every open job.
+
+    ``workplaces`` may hold ``unknown`` (no workplace known). ``min_salary`` is annual and
+    applies within ``currency`` only (salaries in other currencies are not comparable).
+    ``new_in_latest_run`` keeps jobs first seen by the latest run that saved results;
+    ``new_within_days`` those first seen in the last N days.
+    """
+
+    search: str = ""
+    company_ids: tuple[int, ...] = ()
+    workplaces: tuple[str, ...] = ()
+    location: str = ""
+    posted_within_days: int | None = None
+    min_salary: float | None = None
+    currency: str | None = None
+    statuses: tuple[str, ...] = ()
+    starred_only: bool = False
+    include_closed: bool = False
+    new_in_latest_run: bool = False
+    new_within_days: int | None = None
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _where(filters: JobFilters) -> tuple[str, list[Any]]:
+    """The WHERE clause (always present) and its parameters for ``filters``."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for word in filters.search.split():
+        # contains() matches literally: %, _, quotes and backslashes are plain characters.
+        anywhere = " OR ".join(f"contains(lower(coalesce({c}, '')), lower(?))" for c in _SEARCHED)
+        parts.append(f"({anywhere})")
+        params.extend([word] * len(_SEARCHED))
+    if filters.company_ids:
+        parts.append("list_contains(?, company_id)")
+        params.append(list(filters.company_ids))
+    if filters.workplaces:
+        known = [w for w in filters.workplaces if w != "unknown"]
+        parts.append("(list_contains(?, workplace) OR (? AND workplace IS NULL))")
+        params.extend([known, "unknown" in filters.workplaces])
+    if filters.location.strip():
+        parts.append("contains(lower(coalesce(location, '')), lower(?))")
+        params.append(filters.location.strip())
+    if filters.posted_within_days is not None:
+        parts.append("posted_at >= ?")
+        params.append(_utcnow() - timedelta(days=filters.posted_within_days))
+    if filters.min_salary is not None:
+        parts.append("coalesce(salary_year_max, salary_year_min) >= ? AND salary_currency = ?")
+        params.extend([filters.min_salary, filters.currency])
+    if filters.statuses:
+        parts.append("list_contains(?, status)")
+        params.append(list(filters.statuses))
+    if filters.starred_only:
+        parts.append("starred")
+    if not filters.include_closed:
+        parts.append("closed_at IS NULL")
+    if filters.new_in_latest_run:
+        parts.append("first_seen_run = (SELECT max(run_id) FROM run_results)")
+    if filters.new_within_days is not None:
+        parts.append("first_seen_at >= ?")
+        params.append(_utcnow() - timedelta(days=filters.new_within_days))
+    return "WHERE " + (" AND ".join(parts) or "true"), params
+
+
+def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> pl.DataFrame:
+    return con.sql(sql, params=params).pl()
+
+
+def jobs_page(
+    con: duckdb.DuckDBPyConnection,
+    filters: JobFilters,
+    *,
+    sort: str = "posted",
+    descending: bool = True,
+    offset: int = 0,
+    limit: int = 100,
+) -> pl.DataFrame:
+    """One page of the filtered jobs (display columns only), sorted; ties broken by job_id."""
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
+    where, params = _where(filters)
+    direction = "DESC" if descending else "ASC"
+    sql = (
+        f"SELECT {PAGE_COLUMNS} FROM jobs {where} "
+        f"ORDER BY {SORTS[sort]} {direction} NULLS LAST, job_id LIMIT ? OFFSET ?"
+    )
+    return _frame(con, sql, [*params, max(limit, 0), max(offset, 0)])
+
+
+def jobs_count(con: duckdb.DuckDBPyConnection, filters: JobFilters) -> int:
+    """How many jobs match ``filters``."""
+    where, params = _where(filters)
+    # fetchall, not fetchone: DuckDB 2 keeps a half-read result open on the connection.
+    rows = con.execute(f"SELECT count(*) FROM jobs {where}", params).fetchall()
+    return int(rows[0][0])
+
+
+def export_jobs(con: duckdb.DuckDBPyConnection, filters: JobFilters) -> pl.DataFrame:
+    """Every job matching ``filters`` with its fields and the team's, newest posting first."""
+    where, params = _where(filters)
+    sql = f"SELECT {EXPORT_COLUMNS} FROM jobs {where} ORDER BY posted_at DESC NULLS LAST, job_id"
+    return _frame(con, sql, params)
+
+
+def job_detail(con: duckdb.DuckDBPyConnection, job_id: str) -> dict[str, Any] | None:
+    """Every column of one job (with its description), or None when there is no such job."""
+    frame = _frame(con, "SELECT * FROM jobs WHERE job_id = ?", [job_id])
+    return frame.row(0, named=True) if frame.height else None
+
+
+def company_options(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Companies to filter by (company_id, name), by name."""
+    return _frame(
+        con, "SELECT company_id, name FROM companies ORDER BY lower(name), company_id", []
+    )
+
+
+def currency_options(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Salary currencies present in the jobs, most common first."""
+    rows = con.execute(
+        "SELECT salary_currency FROM jobs WHERE salary_currency IS NOT NULL "
+        "GROUP BY salary_currency ORDER BY count(*) DESC, salary_currency"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def has_jobs(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any job was ever saved."""
+    return con.execute("SELECT EXISTS (SELECT 1 FROM jobs)").fetchall() == [(True,)]
+
+
+def salary_text(
+    low: float | None, high: float | None, currency: str | None, period: str | None
+) -> str | None:
+    """A salary for people: ``120,000–150,000 USD / year``; None when there is none."""
+    amounts = [f"{v:,.0f}" for v in (low, high) if v is not None]
+    if not amounts:
+        return None
+    span = "–".join(dict.fromkeys(amounts))
+    return " ".join(p for p in (span, currency, f"/ {period}" if period else None) if p)
+
+
+def with_salary_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` (a page) with a ``salary`` text column from its salary fields."""
+    texts = [
+        salary_text(r["salary_min"], r["salary_max"], r["salary_currency"], r["salary_period"])
+        for r in frame.iter_rows(named=True)
+    ]
+    return frame.with_columns(pl.Series("salary", texts, dtype=pl.String))
+
+
+def csv_bytes(frame: pl.DataFrame) -> bytes:
+    """``frame`` as UTF-8 CSV; list columns joined with ``; `` (CSV has no lists)."""
+    flat = frame.with_columns(
+        pl.col(c).list.join("; ") for c, t in frame.schema.items() if isinstance(t, pl.List)
+    )
+    return flat.write_csv().encode("utf-8")
+
+
+def parquet_bytes(frame: pl.DataFrame) -> bytes:
+    """``frame`` as a Parquet file."""
+    buf = io.BytesIO()
+    frame.write_parquet(buf)
+    return buf.getvalue()
