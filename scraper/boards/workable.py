@@ -41,8 +41,8 @@ def parse(payload: Any, *, board: str, url: str, now: datetime | None = None) ->
 
 
 def _place(*parts: object) -> str | None:
-    """'City, Region, Country' from the non-empty parts."""
-    return clean(", ".join(p for p in (text_of(x) for x in parts) if p))
+    """'City, Region, Country' from the non-empty, distinct parts ('Lisbon, Lisbon' once)."""
+    return clean(", ".join(unique([text_of(x) for x in parts])))
 
 
 def _locations(raw: dict[str, Any]) -> list[str | None]:
@@ -75,9 +75,7 @@ def _job(raw: dict[str, Any], index: int, board: str, company: str | None,
         external_id=external_id,
         title=title,
         company=company,
-        url=text_of(raw.get("url"))
-        or text_of(raw.get("application_url"))
-        or f"https://apply.workable.com/{board}/j/{external_id}/",
+        url=text_of(raw.get("url")) or f"https://apply.workable.com/{board}/j/{external_id}/",
         location=location,
         locations=unique([location, *others]),
         workplace=workplace_from_flags(remote=raw.get("telecommuting"))
