@@ -43,7 +43,9 @@ def _root(payload: Any) -> etree._Element:
     try:
         root = etree.fromstring(bytes(data), parser=parser)
     except etree.XMLSyntaxError as exc:
-        raise ParseError(SOURCE, f"invalid XML at line {exc.lineno}: {exc.msg}") from exc
+        line, column = exc.position
+        reason = re.sub(r", line \d+, column \d+$", "", exc.msg)
+        raise ParseError(SOURCE, f"invalid XML at line {line} column {column}: {reason}") from exc
     if root is None or root.tag != "workzag-jobs":
         tag = root.tag if root is not None else "nothing"
         raise ParseError(SOURCE, f"expected <workzag-jobs> XML, got <{tag}>")
