@@ -232,11 +232,11 @@ class Board:
 
     @property
     def per_day(self) -> int:
-        return max(1, self.size // 10)
+        return max(1, self.size // 25)
 
     @property
     def mean_life(self) -> int:
-        return max(4, self.size // self.per_day)
+        return max(10, self.size // self.per_day)
 
 
 def _city_line(p: Place) -> str:
@@ -322,14 +322,14 @@ class _Generator:
         rng = random.Random(f"{self.seed}:board:{i}")
         name = f"{rng.choice(NAME_HEADS)} {rng.choice(NAME_TAILS)}"
         for _ in range(20):  # prefer a fresh name; past ~500 boards the slugs get a number
-            if self._board_slug(ats, name).lower() not in used:
+            if self._board_slug(ats, name).lower() not in used and name not in used:
                 break
             name = f"{rng.choice(NAME_HEADS)} {rng.choice(NAME_TAILS)}"
         slug = self._board_slug(ats, name)
         base, n = slug, 2
         while slug.lower() in used:
             slug, n = f"{base}{n}" if ats in ("smartrecruiters", "workday") else f"{base}-{n}", n + 1
-        used.add(slug.lower())
+        used.update((slug.lower(), name))
         size = int(5 + 55 * rng.random() ** 1.7)
         variant = ("inline", "listing", "embed")[nth % 3] if ats == "jsonld" else ""
         if ats == "smartrecruiters" and nth == 0:
@@ -372,8 +372,8 @@ class _Generator:
                     yield k, born
 
     def _present(self, board: Board, k: int, day: int) -> bool:
-        # ~6% of open jobs are missing on any given day and come back the next: reopen cases
-        return _h(self.seed, board.slug, k, day, "flicker") % 100 >= 6
+        # ~3% of open jobs are missing on any given day and come back the next: reopen cases
+        return _h(self.seed, board.slug, k, day, "flicker") % 100 >= 3
 
     def job(self, board: Board, k: int, born: int) -> SimJob:
         key = (board.slug, k)
