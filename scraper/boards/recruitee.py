@@ -28,7 +28,7 @@ def parse(payload: Any, *, board: str, url: str, now: datetime | None = None) ->
     offers = data.get("offers") if isinstance(data, dict) else None
     if not isinstance(offers, list):
         raise ParseError(SOURCE, 'expected an object with "offers"')
-    return [_job(o, board) for o in offers if isinstance(o, dict) and o.get("id") is not None]
+    return [_job(o, board) for o in offers if isinstance(o, dict) and clean(o.get("id"))]
 
 
 def _job(o: dict[str, Any], board: str) -> Job:
@@ -40,14 +40,15 @@ def _job(o: dict[str, Any], board: str) -> Job:
         pay.get("min"), pay.get("max"), pay.get("currency"), pay.get("period")
     )
     location = clean(o.get("location"))
+    offer_id = clean(o.get("id")) or ""
     return Job(
         source=SOURCE,
         board=board,
-        external_id=str(o["id"]),
+        external_id=offer_id,
         title=clean(o.get("title")) or "",
         company=clean(o.get("company_name")),
         url=clean(o.get("careers_url"))
-        or f"https://{board}.recruitee.com/o/{o.get('slug') or o['id']}",
+        or f"https://{board}.recruitee.com/o/{clean(o.get('slug')) or offer_id}",
         location=location,
         locations=unique([location]),
         workplace=workplace_from_flags(o.get("remote"), o.get("hybrid"), o.get("on_site"))

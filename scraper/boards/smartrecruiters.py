@@ -28,6 +28,8 @@ def parse(payload: Any, *, board: str, url: str, now: datetime | None = None) ->
     """Jobs of a postings page (no descriptions) or the one job of a posting detail."""
     data = load_json(payload, SOURCE)
     if isinstance(data, dict) and isinstance(data.get("jobAd"), dict):
+        if clean(data.get("id")) is None:
+            raise ParseError(SOURCE, 'posting detail has no "id"')
         return [_job(data, board)]
     items = data.get("content") if isinstance(data, dict) else data
     if not isinstance(items, list):
@@ -36,7 +38,7 @@ def parse(payload: Any, *, board: str, url: str, now: datetime | None = None) ->
 
 
 def _job(p: dict[str, Any], board: str) -> Job:
-    posting_id = str(p["id"]).strip()
+    posting_id = clean(p.get("id")) or ""
     raw_place = p.get("location")
     place: dict[str, Any] = raw_place if isinstance(raw_place, dict) else {}
     location = _location(place)
