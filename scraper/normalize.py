@@ -200,6 +200,7 @@ _NUMBER = (
     r"\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 120,000.50
     r"|\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?(?!\d)"  # 60.000,00 (European)
     r"|\d{1,3}(?:[\u00a0\u202f ]\d{3})+(?![\d,.])"  # 60 000
+    r"|\d{1,3}(?:['’]\d{3})+(?:\.\d+)?"  # 110'000 (Swiss)
     r"|\d+(?:[.,]\d+)?"
 )
 _AMOUNT = re.compile(
@@ -255,7 +256,7 @@ class _Amount:
 
 def _number(raw: str) -> float:
     """'120,000.50', '60.000', '60 000', '95.4', '95,4' -> float."""
-    compact = re.sub(r"[\u00a0\u202f ]", "", raw)
+    compact = re.sub(r"[\u00a0\u202f '’]", "", raw)
     if re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?", compact):
         compact = compact.replace(".", "").replace(",", ".")
     elif re.fullmatch(r"\d+,\d{1,2}", compact):
