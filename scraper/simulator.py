@@ -60,6 +60,7 @@ FLAKY_FAILURES_PER_DAY = 1
 OVERSIZED_BYTES = 22 * 1024 * 1024
 WORKDAY_PAGE_MAX = 20
 SMARTRECRUITERS_PAGE_MAX = 100
+CACHE_MAX_BYTES = 64 * 1024 * 1024
 
 DAY0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 EASTERN = timezone(timedelta(hours=-4))
@@ -982,6 +983,7 @@ class Simulator:
         self._ports: list[int] = [port + i for i in range(self._nports)] if port else []
         self._hits: dict[tuple[str, int], int] = {}
         self._cache: dict[tuple[Any, ...], bytes] = {}
+        self._cache_bytes = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._closing: asyncio.Event | None = None
@@ -1143,7 +1145,7 @@ class Simulator:
     def _today(self) -> datetime:
         return DAY0 + timedelta(days=self._day, hours=8)
 
-    def _lookup(self, request: web.Request, ats: str, slug: str) -> Board | None:
+    def _lookup(self, ats: str, slug: str) -> Board | None:
         board = self._by_slug.get(slug)
         if board is None:
             return None
@@ -1159,9 +1161,12 @@ class Simulator:
         full = (*key, self._day)
         body = self._cache.get(full)
         if body is None:
-            if len(self._cache) > 4096:
-                self._cache.clear()  # a crude bound; rebuilding is cheap
-            body = self._cache[full] = build()
+            body = build()
+            if self._cache_bytes + len(body) > CACHE_MAX_BYTES:
+                self._cache.clear()  # a crude bound: rebuilding a payload takes milliseconds
+                self._cache_bytes = 0
+            self._cache[full] = body
+            self._cache_bytes += len(body)
         return body
 
     async def _failure(self, request: web.Request, board: Board) -> web.StreamResponse | None:
@@ -1239,7 +1244,7 @@ class Simulator:
         return web.json_response({"day": self._day})
 
     async def _greenhouse(self, request: web.Request) -> web.StreamResponse:
-        board = self._lookup(request, "greenhouse", request.match_info["token"])
+        board = self._lookup("greenhouse", request.match_info["token"])
         if board is None:
             return web.json_response({"status": 404, "error": "Job board not found"}, status=404)
         if (failed := await self._failure(request, board)) is not None:
@@ -1250,14 +1255,14 @@ class Simulator:
                           lambda: render_greenhouse(board, self._gen.jobs_on(board, self._day), content, pay))
 
     async def _greenhouse_embed(self, request: web.Request) -> web.StreamResponse:
-        board = self._lookup(request, "greenhouse", request.query.get("for", ""))
+        board = self._lookup("greenhouse", request.query.get("for", ""))
         if board is None:
             raise web.HTTPNotFound(text="Job board not found")
         text = render_greenhouse_embed(board, self._gen.jobs_on(board, self._day))
         return web.Response(text=text, content_type="text/html")
 
     async def _lever(self, request: web.Request) -> web.StreamResponse:
-        board = self._lookup(request, "lever", request.match_info["site"])
+        board = self._lookup("lever", request.match_info["site"])
         if board is None:
             return web.json_response({"ok": False, "error": "Document not found"}, status=404)
         if (failed := await self._failure(request, board)) is not None:
@@ -1270,7 +1275,7 @@ class Simulator:
         return web.json_response(render_lever(board, jobs))
 
     async def _ashby(self, request: web.Request) -> web.StreamResponse:
-        board = self._lookup(request, "ashby", request.match_info["name"])
+        board = self._lookup("ashby", request.match_info["name"])
         if board is None:
             return web.json_response({"success": False, "error": "Job board not found"}, status=404)
         if (failed := await self._failure(request, board)) is not None:
@@ -1280,7 +1285,7 @@ class Simulator:
                           lambda: render_ashby(board, self._gen.jobs_on(board, self._day), comp))
 
     async def _workable(self, request: web.Request) -> web.StreamResponse:
-        board = self._lookup(request, "workable", request.match_info["slug"])
+        board = self._lookup("workable", request.match_info["slug"])
         if board is None:
             return web.json_response({"error": "Not found"}, status=404)
         if (failed := await self._failure(request, board)) is not None:
@@ -1290,7 +1295,7 @@ class Simulator:
                           lambda: render_workable(board, self._gen.jobs_on(board, self._day), details))
 
     async def _sr_list(self, request: web.Request) -> web.StreamResponse:
-        board = self._lookup(request, "smartrecruiters", request.match_info["cid"])
+        board = self._lookup("smartrecruiters", request.match_info["cid"])
         offset = max(0, _int(request.query.get("offset"), 0))
         limit = _int(request.query.get("limit"), 10)
         if not 1 <= limit <= SMARTRECRUITERS_PAGE_MAX:
@@ -1305,7 +1310,7 @@ class Simulator:
                           lambda: render_sr_page(board, self._gen.jobs_on(board, self._day), offset, limit))
 
     async def _sr_detail(self, request: web.Request) -> web.StreamResponse:
-        board = self._lookup(request, "smartrecruiters", request.match_info["cid"])
+        board = self._lookup("smartrecruiters", request.match_info["cid"])
         pid = request.match_info["pid"]
         jobs = [] if board is None else self._gen.jobs_on(board, self._day)
         job = next((j for j in jobs if board is not None and sr_id(board, j) == pid), None)
@@ -1314,7 +1319,7 @@ class Simulator:
         return web.json_response(render_sr_detail(board, job))
 
     async def _recruitee(self, request: web.Request) -> web.StreamResponse:
-        board = self._lookup(request, "recruitee", request.match_info["company"])
+        board = self._lookup("recruitee", request.match_info["company"])
         if board is None:
             return web.json_response({"error": "Not found"}, status=404)
         if (failed := await self._failure(request, board)) is not None:
@@ -1323,7 +1328,7 @@ class Simulator:
                           lambda: render_recruitee(board, self._gen.jobs_on(board, self._day)))
 
     async def _personio(self, request: web.Request) -> web.StreamResponse:
-        board = self._lookup(request, "personio", request.match_info["company"])
+        board = self._lookup("personio", request.match_info["company"])
         if board is None:
             raise web.HTTPFound("/")  # Personio sends unknown companies to its home page
         if (failed := await self._failure(request, board)) is not None:
@@ -1333,7 +1338,7 @@ class Simulator:
         return web.Response(body=body, content_type="text/xml", charset="utf-8")
 
     async def _workday_list(self, request: web.Request) -> web.StreamResponse:
-        board = self._lookup(request, "workday", request.match_info["tenant"])
+        board = self._lookup("workday", request.match_info["tenant"])
         if board is None or request.match_info["site"] != board.site:
             return web.json_response({"errorCode": "HTTP_404", "httpStatus": 404}, status=404)
         try:
@@ -1351,7 +1356,7 @@ class Simulator:
                                                       limit, self._today()))  # fmt: skip
 
     async def _workday_detail(self, request: web.Request) -> web.StreamResponse:
-        board = self._lookup(request, "workday", request.match_info["tenant"])
+        board = self._lookup("workday", request.match_info["tenant"])
         path = "/job/" + request.match_info["rest"]
         jobs = [] if board is None else self._gen.jobs_on(board, self._day)
         job = next((j for j in jobs if board is not None and workday_path(board, j) == path), None)
@@ -1360,7 +1365,7 @@ class Simulator:
         return web.json_response(render_workday_detail(board, job, self._today()))
 
     async def _careers(self, request: web.Request) -> web.StreamResponse:
-        board = self._lookup(request, "jsonld", request.match_info["slug"])
+        board = self._lookup("jsonld", request.match_info["slug"])
         if board is None:
             raise web.HTTPNotFound(text="Page not found")
         if (failed := await self._failure(request, board)) is not None:
@@ -1371,7 +1376,7 @@ class Simulator:
         return web.Response(body=body, content_type="text/html", charset="utf-8")
 
     async def _careers_detail(self, request: web.Request) -> web.StreamResponse:
-        board = self._lookup(request, "jsonld", request.match_info["slug"])
+        board = self._lookup("jsonld", request.match_info["slug"])
         jid = request.match_info["jid"]
         jobs = [] if board is None else self._gen.jobs_on(board, self._day)
         job = next((j for j in jobs if board is not None and jsonld_id(board, j) == jid), None)

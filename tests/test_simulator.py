@@ -512,3 +512,19 @@ async def test_every_good_board_parses_to_its_expected_jobs(
         for source, payload, url in await payloads_of(http, c):
             ids |= {job.external_id for job in parse(source, payload, board=c["board"], url=url)}
         assert ids == sim.expected_job_ids(c["board"]), c["board"]
+
+
+async def test_request_count_counts_every_request_served(http: aiohttp.ClientSession) -> None:
+    with Simulator(9, ports=1, latency_ms=5) as counted:
+        urls = [c["url"] for c in counted.companies() if c["ats"] not in ("workday",)]
+        for url in urls:
+            async with http.get(url) as resp:
+                assert resp.status == 200
+        async with http.get(f"http://127.0.0.1:{counted.ports[0]}/v1/boards/nobody/jobs") as resp:
+            assert resp.status == 404
+        assert counted.request_count == len(urls) + 1
+
+
+def test_busy_port_fails_start_with_oserror() -> None:
+    with Simulator(3, ports=1) as first, pytest.raises(OSError):
+        Simulator(3, ports=1, port=first.ports[0]).start()
