@@ -65,5 +65,29 @@ def data_version() -> str:
 
 
 def sidebar_run_indicator() -> None:
-    """A small live indicator of the running scrape, shown in every page's sidebar."""
-    # Filled in by the registry (app/registry.py) work.
+    """A small live indicator of the running scrape, shown in every page's sidebar; each
+    session gets one toast with the outcome of every run that ends while it is open."""
+    from app import registry  # registry imports this module
+
+    reg = registry.holder()
+
+    @st.fragment(run_every=2.0)
+    def indicator() -> None:
+        snap = reg.snapshot()
+        if snap.running:
+            st.caption(f"🔄 Scrape running: {snap.companies_done}/{snap.companies_total} companies")
+            st.progress(snap.fraction)
+        elif snap.ended:
+            st.caption(f"Last scrape {snap.state}: {snap.jobs_new} new, {snap.jobs_closed} closed "
+                       f"({snap.companies_failed} of {snap.companies_total} companies failed)")
+        else:
+            st.caption("No scrape has run yet.")
+        # Runs that ended before this session opened are not news to it.
+        toasted: set[int | None] = st.session_state.setdefault(
+            "_scrape_toasted", {None if snap.running else snap.run_id})
+        if snap.ended and snap.run_id not in toasted:
+            toasted.add(snap.run_id)
+            st.toast(f"Scrape #{snap.run_id} {snap.state}: {snap.jobs_new} new, "
+                     f"{snap.jobs_closed} closed jobs", icon="✅" if snap.state == "finished" else "⚠️")
+
+    indicator()

@@ -1,0 +1,171 @@
+"""The Scraping page and sidebar indicator, driven by AppTest: two sessions stand for two tabs
+(they share cache_resource, so they share the one registry)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import app.pipeline
+from app import registry, store, ui
+from app.pipeline import CompanyProgress
+from app.registry import THREAD_NAME
+from scraper.models import Company, CompanyResult, Job
+from tests.conftest import MAIN
+
+COMPANIES = """
+[[company]]
+name = "Acme"
+url = "https://boards.greenhouse.io/acme"
+
+[[company]]
+name = "Globex"
+url = "https://jobs.lever.co/globex"
+"""
+
+
+GLOBEX_ERROR = "HTTP 404 from https://api.lever.co/v0/postings/globex"
+
+
+class FakePipeline:
+    """Stands in for app.pipeline.run_scrape: Acme ends ok with 3 new jobs, Globex fails with
+    a 404, then it waits for ``release`` (or cancel) before ending the run."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.progressed = threading.Event()
+
+    def __call__(self, con: duckdb.DuckDBPyConnection, run_id: int,
+                 companies: Sequence[Company], *, settings: object = None,
+                 on_progress: Callable[[CompanyProgress], None] | None = None,
+                 cancel: threading.Event | None = None) -> None:
+        assert on_progress is not None and cancel is not None
+        acme, globex = companies
+        jobs = tuple(Job("greenhouse", "acme", str(i), f"Engineer {i}", "Acme",
+                         f"https://boards.greenhouse.io/acme/jobs/{i}") for i in range(3))
+        results = [CompanyResult(acme, "ok", jobs, duration_ms=150),
+                   CompanyResult(globex, "failed", error=GLOBEX_ERROR, duration_ms=40)]
+        for result, counts in zip(results, store.save_company_results(con, run_id, results),
+                                  strict=True):
+            on_progress(CompanyProgress(result.company, result.state, counts.jobs_seen,
+                                        counts.jobs_new, counts.jobs_closed,
+                                        result.duration_ms, result.error))
+        self.progressed.set()
+        while not (self.release.is_set() or cancel.is_set()):
+            time.sleep(0.01)
+        store.finish_run(con, run_id, "cancelled" if cancel.is_set() else "finished")
+
+
+@pytest.fixture
+def fake(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakePipeline]:
+    seed = db_path.parent / "companies.toml"
+    seed.write_text(COMPANIES, encoding="utf-8")
+    monkeypatch.setenv("JOBSCRAPER_COMPANIES", str(seed))
+    pipeline = FakePipeline()
+    monkeypatch.setattr(app.pipeline, "run_scrape", pipeline)
+    yield pipeline
+    # No scrape thread may outlive its test (the next test builds a new registry).
+    reg = registry.holder()
+    reg.close()
+    assert reg.join(10)
+
+
+def tab() -> AppTest:
+    at = AppTest.from_file(MAIN, default_timeout=30).run()
+    assert not at.exception
+    return at
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    next(b for b in at.button if b.label == label).click().run()
+    assert not at.exception
+    return at
+
+
+def toasts(at: AppTest) -> list[str]:
+    return [t.value for t in at.toast]
+
+
+def run_rows() -> list[tuple[object, ...]]:
+    return ui.connection().execute("SELECT run_id, trigger, state FROM runs").fetchall()
+
+
+def test_second_tab_sees_the_run_and_cannot_start_another(fake: FakePipeline) -> None:
+    a, b = tab(), tab()
+    assert a.info[0].value == "No scrape has run yet: press **Start scrape**."
+
+    click(a, "Start scrape")
+    assert toasts(a) == ["Scrape started"]
+    assert fake.progressed.wait(10)
+
+    b.run()
+    assert not b.exception
+    assert b.status[0].label == "Run #1 (manual) running: 2/2 companies"
+    assert b.sidebar.caption[0].value == "🔄 Scrape running: 2/2 companies"
+    click(b, "Start scrape")
+    assert toasts(b) == ["A scrape is already running"]
+    assert run_rows() == [(1, "manual", "running")]
+    assert [t.name for t in threading.enumerate()].count(THREAD_NAME) == 1
+
+    click(b, "Cancel")
+    assert toasts(b) == ["Cancelling the scrape…"]
+    assert registry.holder().join(10)
+    assert run_rows() == [(1, "manual", "cancelled")]
+
+    a.run()
+    assert not a.exception
+    assert a.status[0].label == "Run #1 (manual) cancelled: 2/2 companies"
+    assert toasts(a) == ["Scrape #1 cancelled: 3 new, 0 closed jobs"]
+    a.run()
+    assert toasts(a) == [], "each session hears of a run's end once"
+
+
+def test_failed_company_shows_its_error_in_the_table(fake: FakePipeline) -> None:
+    at = tab()
+    click(at, "Start scrape")
+    assert fake.progressed.wait(10)
+    fake.release.set()
+    assert registry.holder().join(10)
+
+    at.run()
+    assert not at.exception
+    assert at.status[0].label == "Run #1 (manual) finished: 2/2 companies"
+    table = at.status[0].dataframe[0].value
+    assert table[["Company", "State", "Error"]].fillna("").values.tolist() == [
+        ["Acme", "ok", ""],
+        ["Globex", "failed", GLOBEX_ERROR],
+    ]
+    assert at.success[0].value == "Run #1 finished: 3 new and 0 closed jobs."
+    assert at.sidebar.caption[0].value == (
+        "Last scrape finished: 3 new, 0 closed (1 of 2 companies failed)")
+
+
+def test_schedule_is_saved_and_shows_when_next_due(fake: FakePipeline) -> None:
+    at = tab()
+    assert "Scheduled refresh is off." in at.caption.values
+    at.number_input[0].set_value(60).run()
+    assert not at.exception
+    assert store.get_setting(ui.connection(), "schedule_minutes") == "60"
+    assert registry.holder().schedule_minutes() == 60
+    assert any(c.startswith("Next scheduled scrape: ") for c in at.caption.values)
+
+
+def test_every_page_renders_after_a_run(fake: FakePipeline) -> None:
+    at = tab()
+    click(at, "Start scrape")
+    fake.release.set()
+    assert registry.holder().join(10)
+    for page in ("pages/jobs.py", "pages/analytics.py", "pages/companies.py",
+                 "pages/scraping.py"):
+        at.switch_page(str(Path(MAIN).parent.parent / page)).run()
+        assert not at.exception, page
+    assert at.selectbox[0].value == 1
+    results = at.dataframe[-1].value
+    assert results[["company", "state", "jobs_new"]].values.tolist() == [
+        ["Globex", "failed", 0], ["Acme", "ok", 3]]
