@@ -1,0 +1,139 @@
+"""Every parser, fed broken input, raises ParseError or returns well-formed Jobs: nothing else.
+
+Inputs: random bytes and text, random JSON values, the golden fixture payloads cut at a
+random point, with a random slice replaced, or (for JSON) with one value swapped for a
+random one anywhere in the tree.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scraper.boards import parse
+from scraper.errors import ParseError
+from scraper.models import SOURCES, Job
+
+FIXTURES = Path(__file__).parent / "fixtures"
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+
+
+def fixture_payloads(fmt: str) -> list[bytes]:
+    return [
+        p.read_bytes()
+        for p in sorted((FIXTURES / fmt).glob("*"))
+        if p.is_file() and not p.name.endswith(".expected.json")
+    ]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=12), inner, max_size=5),
+    max_leaves=25,
+)
+
+
+def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path to a value inside a decoded JSON document (the root included)."""
+    found = [path]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _paths(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _paths(item, (*path, index))
+    return found
+
+
+def _replace(document: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    container = document
+    for step in path[:-1]:
+        container = container[step]
+    container[path[-1]] = new
+    return document
+
+
+@st.composite
+def swapped_json(draw: st.DrawFn, payloads: list[bytes]) -> Any:
+    document = json.loads(draw(st.sampled_from(payloads)))
+    path = draw(st.sampled_from(_paths(document)))
+    new = draw(json_values | st.sampled_from(["", " ", "N/A", "null", "-1", "1e999", "<p>", "&lt;"]))
+    document = _replace(document, path, new)
+    return draw(st.sampled_from([document, json.dumps(document)]))
+
+
+@st.composite
+def cut(draw: st.DrawFn, payloads: list[bytes]) -> bytes:
+    payload = draw(st.sampled_from(payloads))
+    return payload[: draw(st.integers(0, max(len(payload) - 1, 0)))]
+
+
+@st.composite
+def spliced(draw: st.DrawFn, payloads: list[bytes]) -> bytes:
+    payload = draw(st.sampled_from(payloads))
+    start = draw(st.integers(0, len(payload)))
+    end = draw(st.integers(start, min(len(payload), start + 40)))
+    return payload[:start] + draw(st.binary(max_size=20) | st.text(max_size=20).map(str.encode)) + payload[end:]
+
+
+def payloads_for(fmt: str) -> st.SearchStrategy[Any]:
+    noise: st.SearchStrategy[Any] = st.one_of(
+        st.binary(max_size=200),
+        st.text(max_size=200),
+        json_values,
+        json_values.map(json.dumps),
+    )
+    payloads = fixture_payloads(fmt)
+    if not payloads:
+        return noise
+    valid_json = []
+    for payload in payloads:
+        try:
+            json.loads(payload)
+            valid_json.append(payload)
+        except ValueError:
+            continue
+    mutated = [cut(payloads), spliced(payloads)]
+    if valid_json:
+        mutated.append(swapped_json(valid_json))
+    return st.one_of(noise, *mutated)
+
+
+def assert_well_formed(job: Job) -> None:
+    assert isinstance(job, Job)
+    for name in ("source", "board", "external_id", "title", "url"):
+        assert isinstance(getattr(job, name), str) and getattr(job, name), name
+    assert job.workplace in (None, "remote", "hybrid", "onsite")
+    assert job.salary_period in (None, "year", "month", "week", "day", "hour")
+    assert job.salary_source in (None, "structured", "text")
+    for stamp in (job.posted_at, job.updated_at):
+        assert stamp is None or ISO_UTC.match(stamp), stamp
+    assert all(isinstance(place, str) and place for place in job.locations)
+    for field in ("company", "location", "department", "employment_type", "description_text"):
+        value = getattr(job, field)
+        assert value is None or (isinstance(value, str) and value.strip()), field
+    json.dumps(job.to_dict())
+
+
+@pytest.mark.parametrize("fmt", SOURCES)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_broken_payload_raises_only_parse_error(fmt: str, data: st.DataObject) -> None:
+    payload = data.draw(payloads_for(fmt), label="payload")
+    try:
+        jobs = parse(fmt, payload, board="acme", url="https://example.test/acme", now=NOW)
+    except ParseError:
+        return
+    assert isinstance(jobs, list)
+    for job in jobs:
+        assert_well_formed(job)
