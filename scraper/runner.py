@@ -31,6 +31,14 @@ _JOB_LINK = re.compile(
     r"/(jobs?|careers?|positions?|openings?|vacanc\w*|stellen\w*|roles?|postings?)(/|-|\b)",
     re.IGNORECASE,
 )
+# ATS API paths, for careers pages that link to an API served from their own host.
+_API_PATHS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("greenhouse", re.compile(r"^/v1/boards/([\w.-]+)/jobs/?$")),
+    ("lever", re.compile(r"^/v0/postings/([\w.-]+)/?$")),
+    ("ashby", re.compile(r"^/posting-api/job-board/([\w.-]+)/?$")),
+    ("workable", re.compile(r"^/api/v1/widget/accounts/([\w.-]+)/?$")),
+    ("smartrecruiters", re.compile(r"^/v1/companies/([\w.-]+)/postings/?$")),
+)
 
 EventHandler = Callable[[ScrapeEvent], None]
 _EVENT_KINDS: dict[str, Literal["finished", "failed", "cancelled"]] = {
@@ -220,7 +228,7 @@ async def _jsonld(
     except FetchError as exc:
         raise _board_error(exc) from None
     html = page.text()
-    embedded = detect_in_html(html, page.url)
+    embedded = detect_in_html(html, page.url) or mirrored_api(html, page.url)
     if embedded is not None and embedded.ats != "jsonld":
         return await scrape_target(fetcher, embedded, now=now, settings=settings)
     jobs = _jsonld_jobs(html, target.board, page.url, now)
@@ -250,8 +258,26 @@ async def _follow(fetcher: Fetcher, url: str, board: str, now: datetime) -> list
     return _jsonld_jobs(page.text(), board, page.url, now)
 
 
+def mirrored_api(html: str, base_url: str) -> Target | None:
+    """An ATS API endpoint the page links to on its own host (a mirror, the simulator), which
+    ``detect_in_html`` cannot tell by host name; fetched as-is."""
+    for url in _same_site_links(html, base_url):
+        path = urlsplit(url).path
+        for ats, pattern in _API_PATHS:
+            m = pattern.search(path)
+            if m:
+                return Target(ats, m.group(1), url)
+    return None
+
+
 def job_links(html: str, base_url: str) -> list[str]:
     """Same-site links whose path looks like a job page, in page order, without repeats."""
+    return [u for u in _same_site_links(html, base_url) if _JOB_LINK.search(urlsplit(u).path)]
+
+
+def _same_site_links(html: str, base_url: str) -> list[str]:
+    """Links (``<a href>``, ``<iframe src>``) to other pages of the same host, in page order,
+    without repeats or fragments."""
     try:
         root = lxml_html.fromstring(html)
     except (etree.ParserError, ValueError):
@@ -259,13 +285,12 @@ def job_links(html: str, base_url: str) -> list[str]:
     host = urlsplit(base_url).netloc.lower()
     page = urldefrag(base_url)[0]
     seen: dict[str, None] = {}
-    for a in root.iter("a"):
-        href = (a.get("href") or "").strip()
+    for el in root.iter("a", "iframe"):
+        href = (el.get("href") or el.get("src") or "").strip()
         if not href or href.startswith(("#", "mailto:", "javascript:", "tel:")):
             continue
         url = urldefrag(urljoin(base_url, href))[0]
         parts = urlsplit(url)
-        same_site = parts.scheme in ("http", "https") and parts.netloc.lower() == host
-        if same_site and url != page and _JOB_LINK.search(parts.path):
+        if parts.scheme in ("http", "https") and parts.netloc.lower() == host and url != page:
             seen.setdefault(url, None)
     return list(seen)
