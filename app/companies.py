@@ -46,13 +46,14 @@ _FALSE = {"false", "0", "no", "n", "off"}
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One pasted line or imported entry: the Company it makes, or why it makes none.
-    ``enabled`` is None when the input does not say."""
+    ``enabled`` is None when the input does not say; ``text`` is the pasted line."""
 
     where: str
     url: str
     company: Company | None = None
     enabled: bool | None = None
     error: str | None = None
+    text: str = ""
 
     @property
     def ok(self) -> bool:
@@ -149,7 +150,7 @@ def parse_paste(
     for n, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if line and not line.startswith("#"):
-            entries.append(_entry(f"line {n}", _split_line(line), fallback_ats))
+            entries.append(replace(_entry(f"line {n}", _split_line(line), fallback_ats), text=line))
     return mark_duplicates(entries, tracked)
 
 

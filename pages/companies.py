@@ -1,7 +1,224 @@
-"""Companies page (content comes with its own issue)."""
+"""Companies page: the boards the team tracks, adding them by pasting careers URLs, Check,
+enable / rename / delete, and import / export of the list (TOML or CSV)."""
 
 from __future__ import annotations
 
+import duckdb
+import polars as pl
 import streamlit as st
 
+from app import companies as co
+from app import store
+from app.ui import cursor, data_version, note_write, settings
+from scraper.models import SOURCES
+
+AUTO = "none (only URLs whose host tells)"
+KEEP_JOBS = "Keep its jobs (they stay in Jobs, without a company)"
+DROP_JOBS = "Delete its jobs too"
+
+
+@st.cache_data(show_spinner=False)
+def _overview(_con: duckdb.DuckDBPyConnection, version: str) -> pl.DataFrame:
+    return co.overview(_con)
+
+
+def _flash(kind: str, text: str) -> None:
+    st.session_state.setdefault("companies_flash", []).append((kind, text))
+
+
+def _show_flash() -> None:
+    for kind, text in st.session_state.pop("companies_flash", []):
+        getattr(st, kind)(text)
+
+
+def _fallback_ats() -> str:
+    picked = st.session_state.get("paste_ats", AUTO)
+    return "" if picked == AUTO else str(picked)
+
+
+def _companies(n: int) -> str:
+    return f"{n} {'company' if n == 1 else 'companies'}"
+
+
+def _report(report: co.SaveReport, verb: str) -> None:
+    if report.added:
+        names = ", ".join(c.name for c in report.added)
+        _flash("success", f"{verb} {_companies(len(report.added))}: {names}")
+    if report.updated:
+        names = ", ".join(c.name for c in report.updated)
+        _flash("info", f"Updated {_companies(len(report.updated))} already tracked: {names}")
+    for entry in report.rejected:
+        _flash("error", entry.message)
+
+
+def _add() -> None:
+    con = cursor()
+    text = st.session_state.get("paste", "")
+    entries = co.parse_paste(text, store.companies(con), fallback_ats=_fallback_ats())
+    if not entries:
+        _flash("warning", "Paste one careers URL per line first.")
+        return
+    _report(co.save_entries(con, entries), "Added")
+    note_write()
+    # Leave only the rejected lines in the box, to fix and add again.
+    st.session_state.paste = "\n".join(e.text for e in entries if not e.ok)
+
+
+def _import() -> None:
+    upload = st.session_state.get("import_file")
+    if upload is None:
+        _flash("warning", "Choose a TOML or CSV file to import first.")
+        return
+    entries = co.parse_import(upload.name, upload.getvalue())
+    _report(co.save_entries(cursor(), entries), "Imported")
+    note_write()
+
+
+def _set_enabled(company_id: int) -> None:
+    store.set_company_enabled(cursor(), company_id, bool(st.session_state[f"enabled_{company_id}"]))
+    note_write()
+
+
+def _rename(company_id: int) -> None:
+    try:
+        store.rename_company(cursor(), company_id, st.session_state[f"name_{company_id}"])
+    except store.StoreError as exc:
+        _flash("error", str(exc))
+        return
+    note_write()
+    _flash("success", f"Renamed to {st.session_state[f'name_{company_id}'].strip()}")
+
+
+def _ask_delete(company_id: int | None) -> None:
+    st.session_state.confirm_delete = company_id
+
+
+def _delete(company_id: int, name: str) -> None:
+    keep = st.session_state.get("delete_jobs", KEEP_JOBS) == KEEP_JOBS
+    store.delete_company(cursor(), company_id, keep_jobs=keep)
+    st.session_state.confirm_delete = None
+    note_write()
+    _flash("success", f"Deleted {name}" + (" (its jobs are kept)" if keep else " and its jobs"))
+
+
+def _check() -> None:
+    entries = co.parse_paste(st.session_state.get("paste", ""), fallback_ats=_fallback_ats())
+    valid = [e.company for e in entries if e.company is not None]
+    for e in entries:
+        if not e.ok:
+            st.error(e.message)
+    if not valid:
+        return
+    conf = settings()
+    with st.spinner(f"Fetching {len(valid)} board(s)…"):
+        results = co.check(
+            valid, co.check_settings(conf.concurrency, conf.per_host, conf.timeout_s)
+        )
+    for r in results:
+        (st.success if r.ok else st.error)(co.check_message(r))
+
+
+def add_section() -> None:
+    st.subheader("Add companies")
+    st.text_area(
+        "Careers URLs, one per line",
+        key="paste",
+        placeholder="https://boards.greenhouse.io/acme\nAcme Robotics | https://careers.acme.example/jobs",
+        help="A line is a careers URL, optionally preceded by a name and a |. Greenhouse, "
+        "Lever, Ashby, Workable, SmartRecruiters, Recruitee, Personio and Workday URLs are "
+        "recognised; for other hosts pick an ATS below (jsonld for a careers page with "
+        "schema.org job postings, or one that embeds an ATS).",
+    )
+    st.selectbox("ATS for other hosts", [AUTO, *SOURCES], key="paste_ats")
+    add, check = st.columns(2)
+    add.button("Add", type="primary", on_click=_add, width="stretch")
+    if check.button(
+        "Check", width="stretch", help="Fetch the boards and count their jobs, saving nothing"
+    ):
+        _check()
+
+
+def table_section(frame: pl.DataFrame) -> None:
+    st.dataframe(
+        frame.drop("company_id"),
+        hide_index=True,
+        column_config={
+            "name": "Name",
+            "ats": "ATS",
+            "board": "Board",
+            "url": st.column_config.LinkColumn("URL"),
+            "enabled": "Enabled",
+            "open_jobs": "Open jobs",
+            "total_jobs": "All jobs",
+            "last_state": "Last scrape",
+            "last_scraped_at": st.column_config.DatetimeColumn("Last scraped (UTC)"),
+            "last_jobs_seen": "Jobs seen",
+            "last_error": "Last error",
+        },
+    )
+
+
+def manage_section(frame: pl.DataFrame) -> None:
+    st.subheader("Manage")
+    rows = {r["company_id"]: r for r in frame.iter_rows(named=True)}
+    company_id = st.selectbox(
+        "Company",
+        list(rows),
+        key="manage_id",
+        format_func=lambda i: f"{rows[i]['name']} ({rows[i]['ats']}: {rows[i]['board']})",
+    )
+    if company_id is None:
+        return
+    row = rows[company_id]
+    st.toggle(
+        "Enabled (scraped in each run)",
+        value=bool(row["enabled"]),
+        key=f"enabled_{company_id}",
+        on_change=_set_enabled,
+        args=(company_id,),
+    )
+    st.text_input("Name", value=row["name"], key=f"name_{company_id}")
+    st.button("Rename", on_click=_rename, args=(company_id,))
+    if st.session_state.get("confirm_delete") != company_id:
+        st.button("Delete…", on_click=_ask_delete, args=(company_id,))
+        return
+    st.warning(f"Delete {row['name']}? It has {row['total_jobs']} jobs.")
+    st.radio("Its jobs", [KEEP_JOBS, DROP_JOBS], key="delete_jobs")
+    yes, no = st.columns(2)
+    yes.button("Confirm delete", type="primary", on_click=_delete, args=(company_id, row["name"]))
+    no.button("Cancel", on_click=_ask_delete, args=(None,))
+
+
+def import_export_section() -> None:
+    st.subheader("Import / export")
+    rows = co.export_rows(cursor())
+    toml_col, csv_col = st.columns(2)
+    toml_col.download_button(
+        "Export TOML", co.to_toml(rows), file_name="companies.toml", mime="application/toml"
+    )
+    csv_col.download_button(
+        "Export CSV", co.to_csv(rows), file_name="companies.csv", mime="text/csv"
+    )
+    st.file_uploader(
+        "Import a companies file",
+        type=["toml", "csv"],
+        key="import_file",
+        help="The [[company]] TOML (name, url, optional ats, board, enabled) or a CSV with "
+        "the columns name,url,ats,board,enabled. Tracked boards are updated.",
+    )
+    st.button("Import", on_click=_import)
+
+
 st.title("Companies")
+con = cursor()
+frame = _overview(con, data_version())
+st.caption(f"{_companies(frame.height)}, {frame['enabled'].sum()} enabled")
+_show_flash()
+if frame.height:
+    table_section(frame)
+else:
+    st.info("No companies yet: paste careers URLs below or import a file.")
+add_section()
+if frame.height:
+    manage_section(frame)
+import_export_section()
