@@ -1,7 +1,446 @@
-"""Jobs page (content comes with its own issue)."""
+"""Jobs: find, read, triage and export the scraped jobs. Filters live in the URL."""
 
 from __future__ import annotations
 
+import hashlib
+import math
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import nh3
+import polars as pl
 import streamlit as st
 
-st.title("Jobs")
+from app import queries, store, ui
+from app.queries import WORKPLACES, JobFilters
+
+PAGES = Path(__file__).resolve().parent
+PAGE_SIZE = 100
+SORT_LABELS = {
+    "posted": "Posted",
+    "first_seen": "First seen",
+    "salary": "Salary (annual)",
+    "company": "Company",
+    "title": "Title",
+}
+DAY_CHOICES = (None, 1, 3, 7, 14, 30, 90)
+NEW_CHOICES = ("", "run", "1", "7", "30")
+NEW_LABELS = {
+    "": "All jobs",
+    "run": "New in the latest run",
+    "1": "New in the last day",
+    "7": "New in the last 7 days",
+    "30": "New in the last 30 days",
+}
+# Widget key -> URL parameter. Lists travel comma-separated.
+URL_KEYS = {
+    "jobs_q": "q", "jobs_company": "company", "jobs_workplace": "workplace", "jobs_loc": "loc",
+    "jobs_days": "days", "jobs_min_salary": "min_salary", "jobs_currency": "currency",
+    "jobs_status": "status", "jobs_starred": "starred", "jobs_closed": "closed",
+    "jobs_new": "new", "jobs_sort": "sort", "jobs_asc": "asc", "jobs_page": "page",
+}
+
+
+# -- cached reads (keyed by the data version so edits and new results show at once) -----
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _has_jobs(_con: duckdb.DuckDBPyConnection, version: str) -> bool:
+    return queries.has_jobs(_con)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _companies(_con: duckdb.DuckDBPyConnection, version: str) -> dict[int, str]:
+    return dict(queries.company_options(_con).iter_rows())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _currencies(_con: duckdb.DuckDBPyConnection, version: str) -> list[str]:
+    return queries.currency_options(_con)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _count(_con: duckdb.DuckDBPyConnection, filters: JobFilters, version: str) -> int:
+    return queries.jobs_count(_con, filters)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _page(
+    _con: duckdb.DuckDBPyConnection,
+    filters: JobFilters,
+    sort: str,
+    descending: bool,
+    offset: int,
+    version: str,
+) -> pl.DataFrame:
+    frame = queries.jobs_page(
+        _con, filters, sort=sort, descending=descending, offset=offset, limit=PAGE_SIZE
+    )
+    return queries.with_salary_text(frame)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _detail(_con: duckdb.DuckDBPyConnection, job_id: str, version: str) -> dict[str, Any] | None:
+    return queries.job_detail(_con, job_id)
+
+
+# -- URL <-> widgets ---------------------------------------------------------------------
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(text) if text else None
+    except ValueError:
+        return None
+
+
+def _float(text: str | None) -> float | None:
+    try:
+        value = float(text) if text else None
+    except ValueError:
+        return None
+    return value if value is not None and math.isfinite(value) and value >= 0 else None
+
+
+def _listed(text: str | None) -> list[str]:
+    return [p for p in (text or "").split(",") if p]
+
+
+def _state_from_url(companies: dict[int, str], currencies: list[str]) -> dict[str, Any]:
+    """Widget values from the URL; anything unknown falls back to the default."""
+    qp = st.query_params
+    company_ids = [i for i in (_int(p) for p in _listed(qp.get("company"))) if i in companies]
+    days = _int(qp.get("days"))
+    return {
+        "jobs_q": qp.get("q", ""),
+        "jobs_company": company_ids,
+        "jobs_workplace": [w for w in _listed(qp.get("workplace")) if w in WORKPLACES],
+        "jobs_loc": qp.get("loc", ""),
+        "jobs_days": days if days in DAY_CHOICES else None,
+        "jobs_min_salary": _float(qp.get("min_salary")),
+        "jobs_currency": qp.get("currency") if qp.get("currency") in currencies
+        else (currencies[0] if currencies else None),
+        "jobs_status": [s for s in _listed(qp.get("status")) if s in store.JOB_STATUSES],
+        "jobs_starred": qp.get("starred") == "1",
+        "jobs_closed": qp.get("closed") == "1",
+        "jobs_new": qp.get("new") if qp.get("new") in NEW_CHOICES else "",
+        "jobs_sort": qp.get("sort") if qp.get("sort") in SORT_LABELS else "posted",
+        "jobs_asc": qp.get("asc") == "1",
+        "jobs_page": max(_int(qp.get("page")) or 1, 1),
+    }
+
+
+def _init_state(companies: dict[int, str], currencies: list[str]) -> None:
+    """Seed each widget from the URL the first time this session shows the page."""
+    for key, value in _state_from_url(companies, currencies).items():
+        if key not in st.session_state:
+            st.session_state[key] = value
+    if "jobs_job" not in st.session_state:
+        st.session_state["jobs_job"] = st.query_params.get("job")
+
+
+def _url_value(value: Any) -> str | None:
+    """A widget value as URL text; None for an empty/default value."""
+    if value is None or value is False or value in ("", []):
+        return None
+    if value is True:
+        return "1"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _sync_url() -> None:
+    """Write the current filters (non-defaults only) to the URL so a copied link reopens them."""
+    wanted: dict[str, str] = {}
+    for key, param in URL_KEYS.items():
+        text = _url_value(st.session_state.get(key))
+        if text is not None:
+            wanted[param] = text
+    if "min_salary" not in wanted:
+        wanted.pop("currency", None)
+    if wanted.get("sort") == "posted":
+        del wanted["sort"]
+    if wanted.get("page") == "1":
+        del wanted["page"]
+    if st.session_state.get("jobs_job"):
+        wanted["job"] = st.session_state["jobs_job"]
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)
+
+
+# -- widgets ------------------------------------------------------------------------------
+
+
+def _filter_widgets(companies: dict[int, str], currencies: list[str]) -> JobFilters:
+    """The sidebar filters; returns what they select."""
+    with st.sidebar:
+        st.header("Find jobs")
+        st.text_input("Search", key="jobs_q", placeholder="every word must match")
+        st.selectbox("Show", NEW_CHOICES, key="jobs_new", format_func=NEW_LABELS.__getitem__)
+        st.multiselect(
+            "Companies", list(companies), key="jobs_company", format_func=companies.__getitem__
+        )
+        st.multiselect("Workplace", WORKPLACES, key="jobs_workplace")
+        st.text_input("Location contains", key="jobs_loc")
+        st.selectbox(
+            "Posted within",
+            DAY_CHOICES,
+            key="jobs_days",
+            format_func=lambda d: "Any time" if d is None else f"Last {d} day{'s' * (d > 1)}",
+        )
+        left, right = st.columns([3, 2])
+        left.number_input("Min. annual salary", min_value=0.0, step=10000.0, key="jobs_min_salary")
+        currency_choices: list[str | None] = [*currencies] or [None]
+        right.selectbox("Currency", currency_choices, key="jobs_currency")
+        st.multiselect("Status", store.JOB_STATUSES, key="jobs_status")
+        st.checkbox("Starred only", key="jobs_starred")
+        st.checkbox("Include closed jobs", key="jobs_closed")
+        st.selectbox("Sort by", list(SORT_LABELS), key="jobs_sort",
+                     format_func=SORT_LABELS.__getitem__)
+        st.checkbox("Ascending", key="jobs_asc")
+    return _filters_from_state()
+
+
+def _filters_from_state() -> JobFilters:
+    ss = st.session_state
+    new = ss["jobs_new"]
+    return JobFilters(
+        search=ss["jobs_q"].strip(),
+        company_ids=tuple(ss["jobs_company"]),
+        workplaces=tuple(ss["jobs_workplace"]),
+        location=ss["jobs_loc"].strip(),
+        posted_within_days=ss["jobs_days"],
+        min_salary=ss["jobs_min_salary"] if ss["jobs_currency"] else None,
+        currency=ss["jobs_currency"],
+        statuses=tuple(ss["jobs_status"]),
+        starred_only=ss["jobs_starred"],
+        include_closed=ss["jobs_closed"],
+        new_in_latest_run=new == "run",
+        new_within_days=int(new) if new not in ("", "run") else None,
+    )
+
+
+def _signature(filters: JobFilters) -> str:
+    key = repr((filters, st.session_state["jobs_sort"], st.session_state["jobs_asc"]))
+    return hashlib.sha1(key.encode()).hexdigest()[:12]
+
+
+def _move_page(step: int) -> None:
+    st.session_state["jobs_page"] = max(st.session_state["jobs_page"] + step, 1)
+
+
+def _pager(total: int) -> int:
+    """Page navigation; returns the 0-based offset of the page shown."""
+    pages = max(math.ceil(total / PAGE_SIZE), 1)
+    st.session_state["jobs_page"] = min(max(st.session_state["jobs_page"], 1), pages)
+    page = st.session_state["jobs_page"]
+    prev, number, nxt, summary = st.columns([1, 2, 1, 5], vertical_alignment="bottom")
+    prev.button("‹ Prev", key="jobs_prev", disabled=page <= 1, on_click=_move_page, args=(-1,))
+    number.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, key="jobs_page")
+    nxt.button("Next ›", key="jobs_next", disabled=page >= pages, on_click=_move_page, args=(1,))
+    first = (page - 1) * PAGE_SIZE
+    shown = f"{first + 1:,}–{min(first + PAGE_SIZE, total):,} of {total:,}" if total else "0 of 0"
+    summary.markdown(f"**{shown}** jobs")
+    return first
+
+
+def _table(frame: pl.DataFrame, key: str, show_closed: bool) -> str | None:
+    """The page of jobs with single-row selection; returns the selected job id."""
+    columns = ["title", "company", "location", "workplace", "salary", "posted_at",
+               "first_seen_at", "status", "starred", "url"]
+    if show_closed:
+        columns.insert(-1, "closed_at")
+    event = st.dataframe(
+        frame,
+        key=key,
+        on_select="rerun",
+        selection_mode="single-row",
+        hide_index=True,
+        column_order=columns,
+        column_config={
+            "title": st.column_config.TextColumn("Title", width="large"),
+            "company": "Company",
+            "location": "Location",
+            "workplace": "Workplace",
+            "salary": "Salary",
+            "posted_at": st.column_config.DatetimeColumn("Posted", format="YYYY-MM-DD"),
+            "first_seen_at": st.column_config.DatetimeColumn("First seen", format="YYYY-MM-DD"),
+            "closed_at": st.column_config.DatetimeColumn("Closed", format="YYYY-MM-DD"),
+            "status": "Status",
+            "starred": st.column_config.CheckboxColumn("★"),
+            "url": st.column_config.LinkColumn("Posting", display_text="Open"),
+        },
+    )
+    rows = event.selection.rows
+    return str(frame["job_id"][rows[0]]) if rows and rows[0] < frame.height else None
+
+
+def _follow_selection(selected: str | None, table_key: str) -> None:
+    """The detail shows the selected row; clearing the selection closes it, and a job from
+    the URL shows until the user selects something."""
+    prev_key, had_selection = st.session_state.get("jobs_prev_sel", (None, False))
+    if selected:
+        st.session_state["jobs_job"] = selected
+    elif prev_key == table_key and had_selection:
+        st.session_state["jobs_job"] = None
+    st.session_state["jobs_prev_sel"] = (table_key, selected is not None)
+
+
+# -- detail -------------------------------------------------------------------------------
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+
+
+def _save_annotations(job_id: str, suffix: str) -> None:
+    ss = st.session_state
+    store.update_job(
+        ui.cursor(),
+        job_id,
+        status=ss[f"jobs_edit_status_{suffix}"],
+        starred=ss[f"jobs_edit_star_{suffix}"],
+        notes=ss[f"jobs_edit_notes_{suffix}"],
+    )
+    ui.note_write()
+    ss["jobs_saved"] = job_id
+
+
+def _annotations(job: dict[str, Any]) -> None:
+    """The team's status, star and notes for one job, saved together."""
+    suffix = hashlib.sha1(job["job_id"].encode()).hexdigest()[:12]
+    with st.form(f"jobs_edit_{suffix}", border=True):
+        st.markdown("**Team notes**")
+        status_col, star_col = st.columns([3, 1], vertical_alignment="bottom")
+        status_col.selectbox(
+            "Status", store.JOB_STATUSES, key=f"jobs_edit_status_{suffix}",
+            index=store.JOB_STATUSES.index(job["status"]),
+        )
+        star_col.toggle("Starred", value=bool(job["starred"]), key=f"jobs_edit_star_{suffix}")
+        st.text_area("Notes", value=job["notes"] or "", key=f"jobs_edit_notes_{suffix}")
+        st.form_submit_button(
+            "Save", type="primary", on_click=_save_annotations, args=(job["job_id"], suffix)
+        )
+    if st.session_state.pop("jobs_saved", None) == job["job_id"]:
+        st.success("Saved: everyone now sees this status, star and notes.")
+        st.toast("Saved")
+
+
+def _description(job: dict[str, Any]) -> None:
+    # The scraper sanitizes already; cleaning again at render keeps a bad row inert.
+    if job["description_html"]:
+        st.html(nh3.clean(job["description_html"]))
+    elif job["description_text"]:
+        st.text(job["description_text"])
+    else:
+        st.caption("No description was published.")
+
+
+def _detail_view(job: dict[str, Any]) -> None:
+    st.divider()
+    st.subheader(job["title"])
+    st.caption(" · ".join(p for p in (job["company"], job["location"], job["department"]) if p))
+    salary = queries.salary_text(
+        job["salary_min"], job["salary_max"], job["salary_currency"], job["salary_period"]
+    )
+    facts = {
+        "Locations": ", ".join(job["locations"] or []) or job["location"] or "—",
+        "Workplace": job["workplace"] or "unknown",
+        "Employment": job["employment_type"] or "—",
+        "Salary": f"{salary} ({job['salary_source'] or 'source unknown'})" if salary else "—",
+        "Posted": _when(job["posted_at"]),
+        "First seen": _when(job["first_seen_at"]),
+        "Last seen": _when(job["last_seen_at"]),
+        "Closed": _when(job["closed_at"]) if job["closed_at"] else "open",
+    }
+    info, notes = st.columns([3, 2])
+    with info:
+        st.markdown("\n".join(f"- **{k}:** {v}" for k, v in facts.items()))
+        st.link_button("Open the posting", job["url"])
+    with notes:
+        _annotations(job)
+    with st.container(height=480, border=True):
+        _description(job)
+
+
+# -- export -------------------------------------------------------------------------------
+
+
+def _export(filters: JobFilters, signature: str, total: int) -> None:
+    """Build the whole filtered set as CSV and Parquet only when asked."""
+    with st.expander(f"Export these {total:,} jobs"):
+        if st.button("Prepare export", key="jobs_export_prepare", disabled=not total):
+            frame = queries.export_jobs(ui.cursor(), filters)
+            st.session_state["jobs_export"] = {
+                "signature": signature,
+                "rows": frame.height,
+                "csv": queries.csv_bytes(frame),
+                "parquet": queries.parquet_bytes(frame),
+            }
+        ready = st.session_state.get("jobs_export")
+        if not ready or ready["signature"] != signature:
+            st.caption("The export holds every job matching the filters, not only this page.")
+            return
+        st.caption(f"{ready['rows']:,} jobs ready.")
+        csv_col, parquet_col = st.columns(2)
+        csv_col.download_button("Download CSV", ready["csv"], file_name="jobs.csv",
+                                mime="text/csv", on_click="ignore", key="jobs_dl_csv")
+        parquet_col.download_button("Download Parquet", ready["parquet"],
+                                    file_name="jobs.parquet", on_click="ignore",
+                                    mime="application/vnd.apache.parquet", key="jobs_dl_parquet")
+
+
+def _empty_state() -> None:
+    st.info(
+        "No jobs yet. Add the companies to track, then start a scrape: the jobs found land here."
+    )
+    st.page_link(str(PAGES / "companies.py"), label="1. Add companies on the Companies page",
+                 icon="🏢")
+    st.page_link(str(PAGES / "scraping.py"), label="2. Start a scrape on the Scraping page",
+                 icon="🔄")
+
+
+# -- the page -----------------------------------------------------------------------------
+
+
+def main() -> None:
+    st.title("Jobs")
+    con = ui.cursor()
+    version = ui.data_version()
+    if not _has_jobs(con, version):
+        _empty_state()
+        return
+    companies = _companies(con, version)
+    currencies = _currencies(con, version)
+    _init_state(companies, currencies)
+    filters = _filter_widgets(companies, currencies)
+    signature = _signature(filters)
+    if st.session_state.get("jobs_sig", signature) != signature:
+        st.session_state["jobs_page"] = 1
+    st.session_state["jobs_sig"] = signature
+    sort, descending = st.session_state["jobs_sort"], not st.session_state["jobs_asc"]
+
+    total = _count(con, filters, version)
+    offset = _pager(total)
+    frame = _page(con, filters, sort, descending, offset, version)
+    table_key = f"jobs_table_{signature}_{offset}"
+    _follow_selection(_table(frame, table_key, filters.include_closed), table_key)
+    if not total:
+        st.caption("No job matches these filters.")
+    _sync_url()
+    _export(filters, signature, total)
+
+    job_id = st.session_state.get("jobs_job")
+    job = _detail(con, job_id, version) if job_id else None
+    if job is not None:
+        _detail_view(job)
+    elif total:
+        st.caption("Select a row to read the job and note what the team makes of it.")
+
+
+main()

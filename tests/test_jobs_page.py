@@ -1,0 +1,204 @@
+"""The Jobs page through AppTest: filters (widgets and URL), selection, team fields shared
+across sessions, export, safe descriptions, paging, and the empty state."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app import store
+from app.db import connect
+from scraper.models import Company, CompanyResult, Job
+from tests.conftest import MAIN
+from tests.test_queries import _IDS, seed_known_jobs, short
+
+OPEN = {"a1", "a2", "a4", "b1", "b2", "c1", "c2"}
+
+
+def open_jobs(query: dict[str, str] | None = None) -> AppTest:
+    """A new session on the Jobs page, optionally opened from a URL's query parameters."""
+    at = AppTest.from_file(MAIN, default_timeout=30)
+    at.run()
+    at.switch_page("../pages/jobs.py")
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    return at
+
+
+def shown(at: AppTest) -> list[str]:
+    """External ids of the jobs in the table, in order."""
+    return short(at.dataframe[0].value["job_id"])
+
+
+@pytest.fixture
+def seeded(db_path: Path) -> Path:
+    con = connect(db_path)
+    seed_known_jobs(con)
+    con.close()
+    return db_path
+
+
+def test_default_view_lists_open_jobs_newest_posting_first(seeded: Path) -> None:
+    at = open_jobs()
+    assert shown(at) == ["c2", "a4", "a1", "c1", "b2", "a2", "b1"]
+    assert "**1–7 of 7** jobs" in [m.value for m in at.markdown]
+
+
+@pytest.mark.parametrize(
+    ("act", "expected", "url"),
+    [
+        (lambda at: at.text_input(key="jobs_q").input("backend berlin"), {"a1", "c2"},
+         {"q": "backend berlin"}),
+        (lambda at: at.multiselect(key="jobs_workplace").select("remote").select("unknown"),
+         {"a1", "a4", "b1", "c2"}, {"workplace": "remote,unknown"}),
+        (lambda at: at.text_input(key="jobs_loc").input("Berlin"), {"a1", "b2", "c2"},
+         {"loc": "Berlin"}),
+        (lambda at: at.selectbox(key="jobs_days").select(7), {"a1", "a4", "b2", "c1", "c2"},
+         {"days": "7"}),
+        (lambda at: at.multiselect(key="jobs_status").select("applied"), {"a2", "b1"},
+         {"status": "applied"}),
+        (lambda at: at.checkbox(key="jobs_starred").check(), {"a4"}, {"starred": "1"}),
+        (lambda at: at.checkbox(key="jobs_closed").check(), OPEN | {"a3"}, {"closed": "1"}),
+        (lambda at: at.selectbox(key="jobs_new").select("run"), {"a4", "c2"}, {"new": "run"}),
+        (lambda at: (at.number_input(key="jobs_min_salary").set_value(100000),
+                     at.selectbox(key="jobs_currency").select("USD")),
+         {"a4", "b2"}, {"min_salary": "100000", "currency": "USD"}),
+    ],
+)
+def test_each_filter_narrows_the_table_and_lands_in_the_url(
+    seeded: Path, act: Callable[[AppTest], object], expected: set[str], url: dict[str, str]
+) -> None:
+    at = open_jobs()
+    act(at)
+    at.run()
+    assert not at.exception
+    assert set(shown(at)) == expected
+    assert dict(at.query_params) == url
+
+
+def test_company_filter_narrows_the_table(seeded: Path) -> None:
+    at = open_jobs()
+    beta = next(o for o in at.multiselect(key="jobs_company").options if o == "Beta")
+    at.multiselect(key="jobs_company").select(beta).run()
+    assert set(shown(at)) == {"b1", "b2"}
+    assert not at.exception
+
+
+def test_url_restores_filters_sort_and_widgets(seeded: Path) -> None:
+    at = open_jobs({"q": "backend", "workplace": "remote", "sort": "title", "asc": "1"})
+    assert shown(at) == ["a4", "a1"]
+    assert at.text_input(key="jobs_q").value == "backend"
+    assert at.multiselect(key="jobs_workplace").value == ["remote"]
+    assert at.selectbox(key="jobs_sort").value == "title"
+
+
+def test_url_with_unknown_values_falls_back_to_defaults(seeded: Path) -> None:
+    at = open_jobs({"workplace": "moon", "status": "'; DROP", "sort": "evil", "page": "x"})
+    assert shown(at) == ["c2", "a4", "a1", "c1", "b2", "a2", "b1"]
+
+
+def test_selecting_a_row_shows_its_detail(seeded: Path) -> None:
+    at = open_jobs()
+    table = at.dataframe[0]
+    at.session_state[table.key] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    assert [s.value for s in at.subheader] == ["Backend Engineer (Go)"]
+    assert at.query_params["job"] == _IDS["a4"]
+    assert [t.value for t in at.text_area] == ["ask about visa"]
+
+
+def test_team_fields_saved_in_one_session_are_seen_by_a_new_one(seeded: Path) -> None:
+    at = open_jobs({"job": _IDS["b2"]})
+    status = next(s for s in at.selectbox if s.key and s.key.startswith("jobs_edit_status"))
+    star = next(t for t in at.toggle if t.key and t.key.startswith("jobs_edit_star"))
+    notes = next(t for t in at.text_area if t.key and t.key.startswith("jobs_edit_notes"))
+    status.select("interviewing")
+    star.set_value(True)
+    notes.input("Call on Monday")
+    next(b for b in at.button if b.label == "Save").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Saved: everyone now sees this status, star and notes."]
+
+    other = open_jobs({"status": "interviewing", "starred": "1"})
+    assert shown(other) == ["b2"]
+    other = open_jobs({"job": _IDS["b2"]})
+    assert [s.value for s in other.selectbox if s.key and s.key.startswith("jobs_edit_status")] \
+        == ["interviewing"]
+    assert [t.value for t in other.toggle if t.key and t.key.startswith("jobs_edit_star")] == [True]
+    assert [t.value for t in other.text_area if t.key and t.key.startswith("jobs_edit_notes")] \
+        == ["Call on Monday"]
+
+
+def test_export_holds_exactly_the_filtered_rows(seeded: Path) -> None:
+    at = open_jobs({"loc": "berlin", "closed": "1"})
+    at.button(key="jobs_export_prepare").click().run()
+    assert not at.exception
+    ready = at.session_state["jobs_export"]
+    csv = pl.read_csv(io.BytesIO(ready["csv"]))
+    parquet = pl.read_parquet(io.BytesIO(ready["parquet"]))
+    assert set(short(csv["job_id"])) == {"a1", "b2", "c2"}
+    assert parquet["job_id"].to_list() == csv["job_id"].to_list()
+    assert len(at.get("download_button")) == 2
+
+
+def _save_one_job(db_path: Path, **fields: object) -> str:
+    con = connect(db_path)
+    (acme,) = store.save_companies(con, [Company("Acme", "greenhouse", "acme", "https://x.test")])
+    job = Job(source="greenhouse", board="acme", external_id="x1", title="Evil", company="Acme",
+              url="https://x.test/1", **fields)  # type: ignore[arg-type]
+    run_id = store.start_run(con, "test", 1)
+    store.save_company_results(con, run_id, [CompanyResult(acme, "ok", jobs=(job,))])
+    con.close()
+    return job.job_id
+
+
+def test_hostile_description_renders_inert(db_path: Path) -> None:
+    job_id = _save_one_job(
+        db_path,
+        description_html=(
+            '<p>Hello</p><script>alert(1)</script><img src="x" onerror="alert(2)">'
+            '<a href="javascript:alert(3)">x</a>'
+        ),
+    )
+    at = open_jobs({"job": job_id})
+    bodies = [h.value for h in at.html]
+    assert len(bodies) == 1 and "<p>Hello</p>" in bodies[0]
+    for bad in ("<script", "onerror", "javascript:"):
+        assert bad not in bodies[0].lower()
+
+
+def test_paging_moves_through_the_whole_set(db_path: Path) -> None:
+    con = connect(db_path)
+    (acme,) = store.save_companies(con, [Company("Acme", "greenhouse", "acme", "https://x.test")])
+    jobs = tuple(
+        Job(source="greenhouse", board="acme", external_id=f"{i:03d}", title=f"Job {i:03d}",
+            company="Acme", url=f"https://x.test/{i}")
+        for i in range(150)
+    )
+    store.save_company_results(con, store.start_run(con, "test", 1),
+                               [CompanyResult(acme, "ok", jobs=jobs)])
+    con.close()
+    at = open_jobs({"sort": "title", "asc": "1"})
+    assert len(shown(at)) == 100 and shown(at)[0] == "000"
+    at.button(key="jobs_next").click().run()
+    assert shown(at)[0] == "100" and len(shown(at)) == 50
+    assert "**101–150 of 150** jobs" in [m.value for m in at.markdown]
+    assert at.query_params["page"] == "2"
+    assert open_jobs({"sort": "title", "asc": "1", "page": "2"}).dataframe[0].value.shape[0] == 50
+
+
+def test_empty_database_shows_what_to_do_next(db_path: Path) -> None:
+    at = open_jobs()
+    assert "No jobs yet" in at.info[0].value
+    links = [p.proto.label for p in at.get("page_link")]
+    assert links == ["1. Add companies on the Companies page",
+                     "2. Start a scrape on the Scraping page"]
+    assert not at.dataframe
