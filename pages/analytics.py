@@ -1,7 +1,251 @@
-"""Analytics page (content comes with its own issue)."""
+"""Analytics: the hiring picture of the tracked companies, filtered by a shareable URL."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from pathlib import Path
+
+import altair as alt
+import polars as pl
 import streamlit as st
 
+from app import analytics, store, ui
+from app.analytics import Dashboard, Filters, Headline
+
+PAGES = Path(__file__).resolve().parent
+DEFAULT_DAYS = 30
+WORKPLACE_LABELS = {"remote": "Remote", "hybrid": "Hybrid", "onsite": "On-site",
+                    "unknown": "Unknown"}
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _companies(version: str) -> pl.DataFrame:
+    return analytics.company_options(ui.cursor())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _counts(version: str) -> tuple[int, int]:
+    return analytics.has_data(ui.cursor())
+
+
+@st.cache_data(show_spinner="Crunching the numbers…", max_entries=32)
+def _dashboard(version: str, start: date, end: date, company_ids: tuple[int, ...],
+               workplaces: tuple[str, ...]) -> Dashboard:
+    # `version` keys the cache: it changes as soon as a company's results land.
+    return analytics.dashboard(ui.cursor(), Filters(start, end, company_ids, workplaces))
+
+
+def _param_date(name: str, default: date) -> date:
+    try:
+        return date.fromisoformat(st.query_params.get(name, ""))
+    except ValueError:
+        return default
+
+
+def _init_filters(company_ids: list[int]) -> None:
+    """Seed the widgets from the URL once per session, so a copied URL opens the same view."""
+    if "a_range" in st.session_state:
+        return
+    end = _param_date("a_to", store.utcnow().date())
+    start = min(_param_date("a_from", end - timedelta(days=DEFAULT_DAYS - 1)), end)
+    chosen = []
+    for raw in st.query_params.get_all("a_company"):
+        if raw.isdigit() and int(raw) in company_ids:
+            chosen.append(int(raw))
+    st.session_state["a_range"] = (start, end)
+    st.session_state["a_company"] = chosen
+    st.session_state["a_workplace"] = [
+        w for w in st.query_params.get_all("a_workplace") if w in analytics.WORKPLACES
+    ]
+
+
+def filter_bar(companies: pl.DataFrame) -> Filters:
+    """Draw the filter bar and mirror its values into the URL."""
+    names = dict(zip(companies["company_id"], companies["name"], strict=True))
+    _init_filters(list(names))
+    when, who, where = st.columns([2, 3, 2])
+    picked = when.date_input("Date range", key="a_range", format="YYYY-MM-DD")
+    who.multiselect("Companies", list(names), key="a_company", format_func=names.__getitem__,
+                    placeholder="All companies")
+    where.multiselect("Workplace", analytics.WORKPLACES, key="a_workplace",
+                      format_func=WORKPLACE_LABELS.__getitem__, placeholder="Any workplace")
+    dates = list(picked) if isinstance(picked, tuple | list) else [picked]
+    # While a range is being picked the widget holds only its first day.
+    start = dates[0] if dates else store.utcnow().date()
+    end = dates[1] if len(dates) > 1 else start
+    filters = Filters(start, end, tuple(sorted(st.session_state["a_company"])),
+                      tuple(st.session_state["a_workplace"]))
+    st.query_params["a_from"] = start.isoformat()
+    st.query_params["a_to"] = end.isoformat()
+    st.query_params["a_company"] = [str(i) for i in filters.company_ids]
+    st.query_params["a_workplace"] = list(filters.workplaces)
+    return filters
+
+
+def _delta(now: int, before: int) -> int:
+    return now - before
+
+
+def _percent(share: float | None) -> str:
+    return "–" if share is None else f"{share:.0%}"
+
+
+def _points(now: float | None, before: float | None) -> str | None:
+    if now is None or before is None:
+        return None
+    return f"{(now - before) * 100:+.0f} pp"
+
+
+def headline_metrics(h: Headline, salaries: pl.DataFrame) -> None:
+    cols = st.columns(5)
+    cols[0].metric("Open jobs", f"{h.open_jobs:,}", _delta(h.open_jobs, h.open_jobs_week_ago),
+                   help="Open at the end of the range; delta vs. a week earlier")
+    cols[1].metric("New this week", f"{h.new_this_week:,}",
+                   _delta(h.new_this_week, h.new_last_week), help="Delta vs. the week before")
+    cols[2].metric("Closed this week", f"{h.closed_this_week:,}",
+                   _delta(h.closed_this_week, h.closed_last_week), delta_color="inverse",
+                   help="Delta vs. the week before")
+    cols[3].metric("Companies hiring", f"{h.companies_hiring:,}",
+                   _delta(h.companies_hiring, h.companies_hiring_week_ago),
+                   help="Companies with open jobs; delta vs. a week earlier")
+    cols[4].metric("Remote share", _percent(h.remote_share),
+                   _points(h.remote_share, h.remote_share_week_ago),
+                   help="Share of open jobs that are remote; delta vs. a week earlier")
+    if salaries.is_empty():
+        st.caption("No open job in this view states a salary.")
+        return
+    cols = st.columns(5)
+    for col, row in zip(cols, salaries.head(5).iter_rows(named=True), strict=False):
+        col.metric(f"Median salary ({row['salary_currency']})", f"{row['median']:,.0f}",
+                   help=f"Annualized midpoint over {row['jobs']:,} open jobs with a salary")
+
+
+def _bars(frame: pl.DataFrame, category: str, value: str, title: str, x_title: str,
+          y_title: str) -> alt.Chart:
+    """A horizontal bar chart, biggest first."""
+    return (
+        alt.Chart(frame, title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{value}:Q", title=x_title),
+            y=alt.Y(f"{category}:N", title=y_title, sort="-x"),
+            tooltip=[category, value],
+        )
+    )
+
+
+def _show(chart: alt.TopLevelMixin, frame: pl.DataFrame, empty: str) -> None:
+    if frame.is_empty():
+        st.caption(empty)
+    else:
+        st.altair_chart(chart, width="stretch")
+
+
+def flow_chart(board: Dashboard) -> None:
+    per = board.bucket
+    chart = (
+        alt.Chart(board.flow, title=f"New vs. closed postings per {per}")
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("period:T", title="Day" if per == "day" else "Week starting"),
+            y=alt.Y("jobs:Q", title="Postings"),
+            color=alt.Color("kind:N", title="", sort=["new", "closed"],
+                            scale=alt.Scale(domain=["new", "closed"],
+                                            range=["#2e7d32", "#c62828"])),
+            tooltip=["period:T", "kind:N", "jobs:Q"],
+        )
+    )
+    _show(chart, board.flow, "No dates in this range.")
+
+
+def salary_chart(board: Dashboard) -> None:
+    frame = board.salary_by_department
+    currency = board.main_currency or ""
+    base = alt.Chart(frame).encode(
+        y=alt.Y("department:N", title="Department", sort="-x"),
+        tooltip=["department", "jobs", "low", "median", "high"],
+    )
+    ranges = base.mark_rule(strokeWidth=6, opacity=0.6).encode(
+        x=alt.X("low:Q", title=f"Annual salary ({currency}), median min to median max"),
+        x2="high:Q",
+    )
+    medians = base.mark_point(filled=True, size=80, color="black").encode(x="median:Q")
+    chart = alt.layer(ranges, medians, title=f"Annual salary ranges by department ({currency})")
+    _show(chart, frame, "No open job in this view states a salary with a department.")
+
+
+def health_section(board: Dashboard) -> None:
+    frame = board.scrape_health
+    if frame.is_empty():
+        st.caption("No scrape has run yet.")
+        return
+    st.altair_chart(
+        _bars(frame, "company", "success_rate", "Scrape success rate over the last 10 runs",
+              "Success rate", "Company").encode(
+            x=alt.X("success_rate:Q", title="Success rate", axis=alt.Axis(format="%"),
+                    scale=alt.Scale(domain=[0, 1])),
+            y=alt.Y("company:N", title="Company", sort="x"),
+        ),
+        width="stretch",
+    )
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "company": "Company", "runs": "Runs", "ok": "OK",
+            "success_rate": st.column_config.ProgressColumn(
+                "Success", format="percent", min_value=0, max_value=1),
+            "last_state": "Last state",
+            "last_run_at": st.column_config.DatetimeColumn("Last run (UTC)"),
+            "last_error": "Last error",
+        },
+    )
+
+
+def charts(board: Dashboard) -> None:
+    flow_chart(board)
+    left, right = st.columns(2)
+    with left:
+        _show(_bars(board.open_by_company, "company", "open_jobs",
+                    "Open jobs by company (top 20)", "Open jobs", "Company"),
+              board.open_by_company, "No open jobs in this view.")
+        _show(_bars(board.top_locations, "location", "jobs", "Top locations of open jobs",
+                    "Open jobs", "Location"),
+              board.top_locations, "No open job in this view has a location.")
+        salary_chart(board)
+    with right:
+        _show(_bars(board.workplace_mix, "workplace", "jobs", "Workplace mix of open jobs",
+                    "Open jobs", "Workplace"),
+              board.workplace_mix, "No open jobs in this view.")
+        _show(_bars(board.top_departments, "department", "jobs",
+                    "Top departments of open jobs", "Open jobs", "Department"),
+              board.top_departments, "No open job in this view has a department.")
+        _show(_bars(board.days_open, "company", "median_days",
+                    "Median days open of postings closed in the range", "Days open (median)",
+                    "Company"),
+              board.days_open, "No posting closed in this range.")
+    st.subheader("Scrape health")
+    health_section(board)
+
+
+def empty_state(companies: int) -> None:
+    if companies == 0:
+        st.info("No companies are tracked yet. Add the career boards you want to watch.")
+        st.page_link(PAGES / "companies.py", label="Add companies", icon="🏢")
+    else:
+        tracked = "1 company is" if companies == 1 else f"{companies} companies are"
+        st.info(f"{tracked} tracked but no jobs have been scraped yet.")
+        st.page_link(PAGES / "scraping.py", label="Start a scrape", icon="🔄")
+
+
 st.title("Analytics")
+version = ui.data_version()
+n_companies, n_jobs = _counts(version)
+if n_jobs == 0:
+    empty_state(n_companies)
+    st.stop()
+view = filter_bar(_companies(version))
+board = _dashboard(version, view.start, view.end, view.company_ids, view.workplaces)
+headline_metrics(board.headline, board.salary_medians)
+charts(board)

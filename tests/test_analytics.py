@@ -36,7 +36,8 @@ def _job(company: Company, ext: str, **fields: object) -> Job:
     )
 
 
-def _jobs(acme: Company, beta: Company, gamma: Company) -> dict[str, Job]:
+def seed_jobs(acme: Company, beta: Company, gamma: Company) -> dict[str, Job]:
+    """The seeded postings by external id."""
     return {
         "a1": _job(acme, "a1", workplace="remote", department="Engineering", location="Berlin",
                    locations=("Berlin", "Remote"), salary_min=100000.0, salary_max=140000.0,
@@ -72,7 +73,7 @@ def seed(con: duckdb.DuckDBPyConnection) -> None:
             Company("Gamma", "ashby", "gamma", "https://jobs.ashbyhq.com/gamma"),
         ],
     )
-    j = _jobs(acme, beta, gamma)
+    j = seed_jobs(acme, beta, gamma)
 
     def ok(company: Company, *ids: str) -> CompanyResult:
         return CompanyResult(company, "ok", tuple(j[i] for i in ids))
