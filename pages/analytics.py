@@ -134,7 +134,7 @@ def _bars(frame: pl.DataFrame, category: str, value: str, title: str, x_title: s
     )
 
 
-def _show(chart: alt.TopLevelMixin, frame: pl.DataFrame, empty: str) -> None:
+def _show(chart: alt.Chart | alt.LayerChart | alt.FacetChart, frame: pl.DataFrame, empty: str) -> None:
     if frame.is_empty():
         st.caption(empty)
     else:
