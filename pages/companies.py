@@ -10,7 +10,7 @@ import streamlit as st
 from app import companies as co
 from app import store
 from app.ui import cursor, data_version, note_write, settings
-from scraper.models import SOURCES
+from scraper.models import SOURCES, Company
 
 AUTO = "none (only URLs whose host tells)"
 KEEP_JOBS = "Keep its jobs (they stay in Jobs, without a company)"
@@ -101,21 +101,26 @@ def _delete(company_id: int, name: str) -> None:
     _flash("success", f"Deleted {name}" + (" (its jobs are kept)" if keep else " and its jobs"))
 
 
-def _check() -> None:
+def _check_boards(companies: list[Company]) -> None:
+    """Fetch the boards now (nothing is saved) and say how many jobs each would give."""
+    conf = settings()
+    fetch = co.check_settings(conf.concurrency, conf.per_host, conf.timeout_s)
+    with st.spinner(f"Fetching {_companies(len(companies))}…"):
+        results = co.check(companies, fetch)
+    for r in results:
+        (st.success if r.ok else st.error)(co.check_message(r))
+
+
+def _check_paste() -> None:
     entries = co.parse_paste(st.session_state.get("paste", ""), fallback_ats=_fallback_ats())
-    valid = [e.company for e in entries if e.company is not None]
     for e in entries:
         if not e.ok:
             st.error(e.message)
-    if not valid:
-        return
-    conf = settings()
-    with st.spinner(f"Fetching {len(valid)} board(s)…"):
-        results = co.check(
-            valid, co.check_settings(conf.concurrency, conf.per_host, conf.timeout_s)
-        )
-    for r in results:
-        (st.success if r.ok else st.error)(co.check_message(r))
+    valid = [e.company for e in entries if e.company is not None]
+    if valid:
+        _check_boards(valid)
+    elif not entries:
+        st.warning("Paste one careers URL per line first.")
 
 
 def add_section() -> None:
@@ -135,7 +140,7 @@ def add_section() -> None:
     if check.button(
         "Check", width="stretch", help="Fetch the boards and count their jobs, saving nothing"
     ):
-        _check()
+        _check_paste()
 
 
 def table_section(frame: pl.DataFrame) -> None:
@@ -178,7 +183,10 @@ def manage_section(frame: pl.DataFrame) -> None:
         args=(company_id,),
     )
     st.text_input("Name", value=row["name"], key=f"name_{company_id}")
-    st.button("Rename", on_click=_rename, args=(company_id,))
+    rename, check = st.columns(2)
+    rename.button("Rename", on_click=_rename, args=(company_id,))
+    if check.button("Check this board", help="Fetch it now and count its jobs, saving nothing"):
+        _check_boards([Company(row["name"], row["ats"], row["board"], row["url"], company_id)])
     if st.session_state.get("confirm_delete") != company_id:
         st.button("Delete…", on_click=_ask_delete, args=(company_id,))
         return

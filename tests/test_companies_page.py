@@ -3,8 +3,10 @@ export, and the first-start seeding from JOBSCRAPER_COMPANIES."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -288,3 +290,67 @@ def test_seed_file_is_ignored_once_companies_exist(
     monkeypatch.setenv("JOBSCRAPER_COMPANIES", str(ROOT / "data" / "companies.toml"))
     at = open_page()
     assert at.dataframe[0].value["name"].tolist() == ["Acme", "Globex"]
+
+
+CAREERS_PAGE = b"""<html><head><script type="application/ld+json">
+[{"@context": "https://schema.org", "@type": "JobPosting", "title": "Welder",
+  "identifier": {"value": "w1"}, "url": "https://careers.initech.example/w1",
+  "hiringOrganization": {"name": "Initech"}},
+ {"@context": "https://schema.org", "@type": "JobPosting", "title": "Painter",
+  "identifier": {"value": "p1"}, "url": "https://careers.initech.example/p1",
+  "hiringOrganization": {"name": "Initech"}}]
+</script></head><body><h1>Careers</h1></body></html>"""
+
+
+class _Careers(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        found = self.path == "/careers"
+        self.send_response(200 if found else 404)
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        self.wfile.write(CAREERS_PAGE if found else b"not here")
+
+    def log_message(self, *args: Any) -> None:
+        """Quiet: tests read results, not access logs."""
+
+
+@pytest.fixture
+def careers_site() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Careers)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_check_counts_the_jobs_of_pasted_boards_without_saving(
+    db_path: Path, db: duckdb.DuckDBPyConnection, careers_site: str
+) -> None:
+    at = open_page()
+    at.text_area(key="paste").input(
+        # Another host: a jsonld board is its host, so one host is one board.
+        f"Initech | {careers_site}/careers\n"
+        f"Gone | {careers_site.replace('127.0.0.1', 'localhost')}/gone\nnot a url"
+    ).run()
+    at.selectbox(key="paste_ats").select("jsonld").run()
+    button(at, "Check").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Initech: would find 2 jobs"]
+    assert [e.value for e in at.error] == [
+        "Line 3 (not a url): only http and https URLs can be detected",
+        "Gone: failed: 404 board not found",
+    ]
+    assert names(db) == []
+
+
+def test_check_this_board_counts_a_tracked_company(
+    db_path: Path, db: duckdb.DuckDBPyConnection, careers_site: str
+) -> None:
+    con = connect(db_path)
+    store.save_companies(con, [Company("Initech", "jsonld", "initech", f"{careers_site}/careers")])
+    con.close()
+    at = open_page()
+    button(at, "Check this board").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Initech: would find 2 jobs"]
