@@ -206,8 +206,10 @@ _NUMBER = (
 _AMOUNT = re.compile(
     rf"(?P<pre>{_CURRENCY})?\s?(?<![\w.,])(?P<num>{_NUMBER})"
     r"(?P<mult>\s?(?:[kK]|[mM](?:n|m)?|million|billion|thousand)\b)?"
-    rf"(?:\s?(?P<post>{_CURRENCY}))?(?P<pct>\s?%)?"
+    rf"(?:\s?(?P<post>{_CURRENCY})(?!\s?\d))?(?P<pct>\s?%)?"
 )
+_MARKER = re.compile(r"[$€£¥₹₪]|zł|\b[A-Z]{3}\b")  # cheap: "CA$" is found by its "$"
+_CODE_SET = frozenset(_CODES)
 _RANGE_SEP = re.compile(r"^\s*(?:-|–|—|‑|~|to|and)\s*$", re.IGNORECASE)
 _PERIOD_AFTER: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("hour", re.compile(r"^\s*(?:/\s*h(?:ou)?rs?\b|/\s*h\b|(?:per|an|a|each)\s+hour\b|hourly\b|p/h\b)", re.I)),
@@ -266,10 +268,26 @@ def _number(raw: str) -> float:
     return float(compact)
 
 
+def _windows(text: str) -> list[tuple[int, int]]:
+    """Merged spans around each currency marker: only there can an amount be pay, and
+    scanning a 5 KB description whole for numbers costs more than the rest of a posting."""
+    spans: list[tuple[int, int]] = []
+    for marker in _MARKER.finditer(text):
+        if len(marker.group()) == 3 and marker.group() not in _CODE_SET:
+            continue
+        start, end = max(0, marker.start() - 40), marker.end() + 40
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
+
+
 def _amounts(text: str) -> list[_Amount]:
-    """Every number in ``text`` with its currency marker and multiplier, minus non-money."""
+    """Every number near a currency marker with its marker and multiplier, minus non-money."""
     found: list[_Amount] = []
-    for m in _AMOUNT.finditer(text):
+    matches = (m for start, end in _windows(text) for m in _AMOUNT.finditer(text, start, end))
+    for m in matches:
         mult = (m["mult"] or "").strip().lower()
         if m["pct"] or (mult and mult not in _MULTIPLIERS):
             continue  # "20%", "$50M": never pay
@@ -487,22 +505,24 @@ def _parse_html(html: str) -> etree._Element | None:
         return None
 
 
+_BREAK = "\x00"  # marks block boundaries; _safe() removed any NUL from the input
+
+
 def _text_pieces(root: etree._Element) -> list[str]:
-    """Text with '\\n' at block boundaries; source whitespace collapsed to single spaces."""
+    """Raw text of the tree with _BREAK at block boundaries."""
     pieces: list[str] = []
     for event, el in etree.iterwalk(root, events=("start", "end")):
         tag = el.tag if isinstance(el.tag, str) else ""
-        block = tag.lower() in _BLOCK_TAGS
         if event == "start":
-            if block:
-                pieces.append("\n")
+            if tag.lower() in _BLOCK_TAGS:
+                pieces.append(_BREAK)
             if el.text and tag:
-                pieces.append(_SPACES.sub(" ", el.text))
+                pieces.append(el.text)
         else:
-            if block:
-                pieces.append("\n")
+            if tag.lower() in _BLOCK_TAGS:
+                pieces.append(_BREAK)
             if el.tail and el is not root:
-                pieces.append(_SPACES.sub(" ", el.tail))
+                pieces.append(el.tail)
     return pieces
 
 
@@ -516,8 +536,9 @@ def html_to_text(html: str | None) -> str | None:
         return clean(re.sub(r"<[^>]*>", " ", html))
     etree.strip_elements(root, *_DROPPED_TAGS, etree.Comment, etree.ProcessingInstruction,
                          with_tail=False)
-    text = "".join(_text_pieces(root)).replace("\u00a0", " ")
-    lines = (re.sub(r"[ \t\r\f\v\u200b]+", " ", line).strip() for line in text.split("\n"))
+    # Source newlines and non-breaking spaces are spaces in HTML; only blocks break lines.
+    text = " ".join("".join(_text_pieces(root)).replace("\u200b", " ").split())
+    lines = (line.strip() for line in text.split(_BREAK))
     return "\n".join(line for line in lines if line) or None
 
 
