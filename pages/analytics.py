@@ -166,7 +166,8 @@ def salary_chart(board: Dashboard) -> None:
         tooltip=["department", "jobs", "low", "median", "high"],
     )
     ranges = base.mark_rule(strokeWidth=6, opacity=0.6).encode(
-        x=alt.X("low:Q", title=f"Annual salary ({currency}), median min to median max"),
+        x=alt.X("low:Q", title=f"Annual salary ({currency}), median min to median max",
+                scale=alt.Scale(zero=False)),
         x2="high:Q",
     )
     medians = base.mark_point(filled=True, size=80, color="black").encode(x="median:Q")
