@@ -71,7 +71,7 @@ def sidebar_run_indicator() -> None:
 
     reg = registry.holder()
 
-    @st.fragment(run_every=2.0)
+    @st.fragment(run_every=1.0 if reg.snapshot().running else 3.0)
     def indicator() -> None:
         snap = reg.snapshot()
         if snap.running:

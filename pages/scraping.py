@@ -62,7 +62,11 @@ def render_status(snap: RunSnapshot) -> None:
 def render_outcome(snap: RunSnapshot) -> None:
     st.success(f"Run #{snap.run_id} {snap.state}: {snap.jobs_new} new and "
                f"{snap.jobs_closed} closed jobs.")
-    st.page_link(JOBS_PAGE, label="See the jobs", icon="💼")
+    if snap.jobs_new:
+        # The Jobs page reads its filters from the URL: new=run is "new in the latest run".
+        st.page_link(JOBS_PAGE, label=f"See the {snap.jobs_new} new jobs", icon="🆕",
+                     query_params={"new": "run"})
+    st.page_link(JOBS_PAGE, label="All jobs", icon="💼")
 
 
 def live_panel(was_running: bool) -> None:
@@ -109,7 +113,7 @@ def history_panel() -> None:
 
 
 running = reg.snapshot().running
-st.fragment(run_every=1.0 if running else 5.0)(live_panel)(running)
+st.fragment(run_every=1.0 if running else 2.0)(live_panel)(running)
 with st.expander("Schedule", expanded=reg.schedule_minutes() is not None):
     schedule_panel()
 history_panel()
