@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import polars as pl
 import streamlit as st
@@ -11,7 +12,9 @@ from app import registry, runs, ui
 from app.registry import RunSnapshot
 
 JOBS_PAGE = Path(__file__).resolve().parent / "jobs.py"
-STATUS_STATE = {"running": "running", "finished": "complete", "cancelled": "complete"}
+StatusState = Literal["running", "complete", "error"]
+STATUS_STATE: dict[str, StatusState] = {
+    "running": "running", "finished": "complete", "cancelled": "complete"}
 
 st.title("Scraping")
 reg = registry.holder()
@@ -47,7 +50,7 @@ def company_frame(snap: RunSnapshot) -> pl.DataFrame:
 
 def render_status(snap: RunSnapshot) -> None:
     # Not `with st.status(...)`: leaving the block would mark a live run complete.
-    status = st.status(status_label(snap), state=STATUS_STATE.get(snap.state, "error"),  # type: ignore[arg-type]
+    status = st.status(status_label(snap), state=STATUS_STATE.get(snap.state, "error"),
                        expanded=True)
     status.progress(snap.fraction, text=f"{snap.companies_done} of {snap.companies_total} "
                                         f"companies done, {snap.companies_failed} failed")
@@ -106,7 +109,7 @@ def history_panel() -> None:
     )
     labels = {r["run_id"]: f"#{r['run_id']} · {r['trigger']} · {r['state']} · {r['started_at']:%Y-%m-%d %H:%M}"
               for r in history.iter_rows(named=True)}
-    run_id = st.selectbox("Per-company results of run", list(labels), format_func=labels.get)
+    run_id = st.selectbox("Per-company results of run", list(labels), format_func=labels.__getitem__)
     if run_id is not None:
         st.dataframe(runs.run_results(ui.cursor(), run_id), hide_index=True,
                      width="stretch")
