@@ -139,9 +139,21 @@ class _Shared:
         self.settings = settings
         self.cancel = cancel
         self.session: aiohttp.ClientSession | None = None
+        # Slots are taken before sending so the timeout runs from the send, not from the
+        # queue: aiohttp's own total timeout counts the wait for a pooled connection.
+        self.slots = asyncio.Semaphore(settings.concurrency)
+        self.host_slots: dict[tuple[str, int | None], asyncio.Semaphore] = {}
         self.cancelled: asyncio.Future[None] | None = None
         self.watcher: asyncio.Task[None] | None = None
         self.requests = 0
+
+    def host_slot(self, url: str) -> asyncio.Semaphore:
+        """The per-host limit of ``url``; a host is host and port, as aiohttp counts it."""
+        parts = urlsplit(url)
+        key = ((parts.hostname or "").lower(), parts.port)
+        if key not in self.host_slots:
+            self.host_slots[key] = asyncio.Semaphore(self.settings.per_host)
+        return self.host_slots[key]
 
 
 class Fetcher:
@@ -166,7 +178,9 @@ class Fetcher:
         s = self.settings
         connector = aiohttp.TCPConnector(limit=s.concurrency, limit_per_host=s.per_host)
         self._shared.session = aiohttp.ClientSession(
-            connector=connector, headers={"User-Agent": USER_AGENT}
+            connector=connector,
+            headers={"User-Agent": USER_AGENT},
+            timeout=aiohttp.ClientTimeout(total=None),  # see _send: timed per request
         )
         loop = asyncio.get_running_loop()
         self._shared.cancelled = loop.create_future()
@@ -302,13 +316,25 @@ class Fetcher:
         session = self._shared.session
         if session is None:
             raise RuntimeError("Fetcher used outside 'async with'")
+        # The host's slot first: holding a global slot while queueing for a busy host
+        # would idle the other hosts.
+        async with self._shared.host_slot(url), self._shared.slots:
+            self.requests += 1
+            self._shared.requests += 1
+            return await self._send_now(session, method, url, params, json_body)
+
+    async def _send_now(
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        url: str,
+        params: Mapping[str, str] | None,
+        json_body: Any,
+    ) -> Response | str:
         s = self.settings
-        self.requests += 1
-        self._shared.requests += 1
-        timeout = aiohttp.ClientTimeout(total=s.timeout_s)
         try:
-            async with session.request(
-                method, url, params=params, json=json_body, allow_redirects=False, timeout=timeout
+            async with asyncio.timeout(s.timeout_s), session.request(
+                method, url, params=params, json=json_body, allow_redirects=False
             ) as resp:
                 return await self._read(url, resp)
         except TimeoutError:
