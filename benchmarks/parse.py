@@ -37,8 +37,7 @@ SALARIES = ["$120,000 - $150,000 USD", "$95.4K–$190K annually", "€60k–75k"
 
 def description(rng: random.Random) -> str:
     """A ~5 KB job description in HTML, with a salary sentence somewhere in the middle."""
-    words = ("platform customers reliability data team ship design build own scale secure "
-             "latency merchants ledger pipeline review mentor roadmap quality api").split()
+    words = ["platform", "customers", "reliability", "data", "team", "ship", "design", "build", "own", "scale", "secure", "latency", "merchants", "ledger", "pipeline", "review", "mentor", "roadmap", "quality", "api"]
 
     def sentence() -> str:
         return " ".join(rng.choice(words) for _ in range(14)).capitalize() + "."
@@ -177,14 +176,14 @@ def seconds(action: Callable[[], object], repeat: int) -> float:
 def measure(fmt: str, payloads: list[bytes], repeat: int) -> tuple[int, float, float]:
     """(jobs parsed, parse seconds, baseline seconds) over all ``payloads``."""
     url = f"https://example.test/{fmt}/bench"
-    jobs = sum(len(parse(fmt, p, board="bench", url=url)) for p in payloads[:1]) if len(payloads) > 1 else 0
-    parse_s = seconds(lambda: [parse(fmt, p, board="bench", url=url) for p in payloads], repeat)
-    if len(payloads) == 1:
-        jobs = len(parse(fmt, payloads[0], board="bench", url=url))
-    else:
-        jobs *= len(payloads)
+    counts: list[int] = []
+
+    def run() -> None:
+        counts.append(sum(len(parse(fmt, p, board="bench", url=url)) for p in payloads))
+
+    parse_s = seconds(run, repeat)
     base_s = seconds(lambda: [baseline(p) for p in payloads], repeat)
-    return jobs, parse_s, base_s
+    return counts[-1], parse_s, base_s
 
 
 def main() -> None:
