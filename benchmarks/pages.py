@@ -84,8 +84,26 @@ def bench_jobs(at: AppTest, reruns: int) -> Timings:
     return out
 
 
+# -- Analytics ----------------------------------------------------------------------------
+
+
+def bench_analytics(at: AppTest, reruns: int) -> Timings:
+    """Analytics: cold (st.cache_data cleared; the connection stays open), warm (a plain
+    rerun, cached on the data version) and a workplace filter (a new cache key each time)."""
+    out: Timings = {"cold": [], "warm": [], "workplace filter": []}
+    for _ in range(reruns):
+        st.cache_data.clear()
+        out["cold"].append(timed(lambda: _run(at)))
+        out["warm"].append(timed(lambda: _run(at)))
+    for places in _WORKPLACE_SETS[:reruns]:
+        at.multiselect(key="a_workplace").set_value(places)
+        out["workplace filter"].append(timed(lambda: _run(at)))
+    return out
+
+
 BENCHES: dict[str, tuple[str, Callable[[AppTest, int], Timings]]] = {
     "jobs": ("jobs", bench_jobs),
+    "analytics": ("analytics", bench_analytics),
 }
 
 
