@@ -31,8 +31,6 @@ class Salary:
     period: str | None  # year, month, week, day, hour
 
 
-# --------------------------------------------------------------------------- text
-
 _PLACEHOLDERS = frozenset(
     {"n/a", "na", "n.a.", "none", "null", "nil", "undefined", "unavailable", "unknown",
      "-", "--", "—", "–", "tbd", "not specified", "not available"}
@@ -71,8 +69,6 @@ def unique(items: Iterable[str | None]) -> tuple[str, ...]:
             out.append(text)
     return tuple(out)
 
-
-# --------------------------------------------------------------------------- dates
 
 _EPOCH_MS_THRESHOLD = 100_000_000_000  # above: milliseconds; below: seconds
 _MIN_YEAR, _MAX_YEAR = 1970, 2200
@@ -156,8 +152,6 @@ def to_utc_iso(value: object, *, now: datetime | None = None) -> str | None:
     text = clean(value)
     return _from_text(text, now) if text is not None and len(text) < 64 else None
 
-
-# --------------------------------------------------------------------------- salary
 
 _PERIOD_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("hour", re.compile(r"\b(?:hours?|hourly|hrs?|wage)\b|^h$")),
@@ -365,8 +359,6 @@ def parse_salary_text(text: str | None) -> Salary | None:
     return singles[0] if singles else None
 
 
-# --------------------------------------------------------------------------- workplace
-
 _TRUE = frozenset({"true", "1", "yes", "y"})
 _HYBRID = re.compile(r"\bhybrid\b", re.I)
 _ONSITE = re.compile(r"(?:\b|_)(?:on[\s_-]?site|in[\s_-]office|in[\s_-]person|office[\s_-]based)\b", re.I)
@@ -411,8 +403,6 @@ def workplace_from_text(*texts: str | None) -> str | None:
     return None
 
 
-# --------------------------------------------------------------------------- locations
-
 _REGION_WORDS = frozenset(
     s.casefold()
     for s in (
@@ -456,8 +446,6 @@ def split_locations(text: str | None) -> tuple[str, ...]:
                 places.append(part)
     return unique(places)
 
-
-# --------------------------------------------------------------------------- HTML
 
 _BLOCK_TAGS = frozenset(
     {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
@@ -558,9 +546,6 @@ def sanitize_html(html: str | None) -> str | None:
     return safe or None
 
 
-# --------------------------------------------------------------------------- parser helpers
-
-
 def json_type(value: object) -> str:
     """The JSON name of a decoded value's type, for error messages."""
     if value is None:
@@ -612,6 +597,11 @@ def identity(raw: dict[str, Any], index: int, source: str, id_key: str, title_ke
     if title is None:
         raise ParseError(source, f"posting {external_id} has no {title_key!r}")
     return external_id, title
+
+
+def as_list(value: object) -> list[Any]:
+    """``value`` when it is a JSON array, else an empty list (null, or an object by mistake)."""
+    return value if isinstance(value, list) else []
 
 
 def text_of(value: object) -> str | None:

@@ -137,3 +137,27 @@ def test_broken_payload_raises_only_parse_error(fmt: str, data: st.DataObject) -
     assert isinstance(jobs, list)
     for job in jobs:
         assert_well_formed(job)
+
+
+WRONG_TYPES: list[Any] = [None, True, 1.5, -1, "", "x", [], {}, [None], {"a": None}]
+
+
+@pytest.mark.parametrize("fmt", SOURCES)
+def test_every_field_of_the_wrong_type_raises_only_parse_error(fmt: str) -> None:
+    """Each value (four levels deep) of each JSON fixture, in turn, replaced by each wrong type."""
+    for payload in fixture_payloads(fmt):
+        try:
+            original = json.loads(payload)
+        except ValueError:
+            continue  # XML and HTML fixtures: covered by the random mutations above
+        for path in _paths(original)[1:]:
+            if len(path) > 4:
+                continue
+            for wrong in WRONG_TYPES:
+                document = _replace(json.loads(payload), path, wrong)
+                try:
+                    jobs = parse(fmt, document, board="acme", url="https://example.test/acme", now=NOW)
+                except ParseError:
+                    continue
+                for job in jobs:
+                    assert_well_formed(job)

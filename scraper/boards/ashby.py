@@ -16,6 +16,7 @@ from scraper.errors import ParseError
 from scraper.models import Job
 from scraper.normalize import (
     Salary,
+    as_list,
     description_fields,
     identity,
     json_type,
@@ -58,7 +59,7 @@ def _components(compensation: dict[str, Any]) -> list[dict[str, Any]]:
     found = compensation.get("summaryComponents")
     if not isinstance(found, list) or not found:
         found = []
-        for tier in compensation.get("compensationTiers") or []:
+        for tier in as_list(compensation.get("compensationTiers")):
             if isinstance(tier, dict) and isinstance(tier.get("components"), list):
                 found.extend(tier["components"])
     return [c for c in found if isinstance(c, dict)]

@@ -15,6 +15,7 @@ from scraper.errors import ParseError
 from scraper.models import Job
 from scraper.normalize import (
     Salary,
+    as_list,
     description_fields,
     identity,
     json_type,
@@ -62,7 +63,7 @@ def _locations(location: str | None, offices: list[str | None]) -> tuple[str, ..
 
 def _metadata(raw: dict[str, Any], key: re.Pattern[str]) -> str | None:
     """The first metadata value whose name matches ``key`` (lists joined)."""
-    for item in raw.get("metadata") or []:
+    for item in as_list(raw.get("metadata")):
         if isinstance(item, dict) and key.search(str(item.get("name") or "")):
             value = item.get("value")
             if isinstance(value, list):

@@ -14,6 +14,7 @@ from scraper.errors import ParseError
 from scraper.models import Job
 from scraper.normalize import (
     Salary,
+    as_list,
     description_fields,
     identity,
     load_json,
@@ -42,7 +43,7 @@ def parse(payload: Any, *, board: str, url: str, now: datetime | None = None) ->
 def _html(raw: dict[str, Any]) -> str | None:
     """The posting as shown: description (or opening), then each list, then additional."""
     parts = [raw.get("description") or raw.get("opening")]
-    for item in raw.get("lists") or []:
+    for item in as_list(raw.get("lists")):
         if isinstance(item, dict) and isinstance(item.get("content"), str):
             heading = text_of(item.get("text"))
             parts.append(f"<h3>{escape(heading)}</h3>" if heading else None)
