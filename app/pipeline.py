@@ -116,7 +116,10 @@ def run_scrape(
     cancel: threading.Event | None = None,
 ) -> RunSummary:
     """Scrape ``companies`` into run ``run_id`` (already started), saving each company as it
-    ends, then finish the run row: finished, cancelled (``cancel`` was set) or failed."""
+    ends, then finish the run row: finished, cancelled (``cancel`` was set) or failed.
+
+    ``on_progress`` is called from two threads: 'running' from the scrape's event loop, final
+    states from the writer (after the save); it must be quick and thread-safe."""
     started = time.monotonic()
     now = datetime.now(UTC)
     writer = _Writer(con.cursor(), run_id, now.replace(tzinfo=None), on_progress)
@@ -136,6 +139,11 @@ def run_scrape(
                            now=now))
     except Exception as exc:  # noqa: BLE001 - the run row must say why the pipeline broke
         error = f"{type(exc).__name__}: {exc}"
+    except KeyboardInterrupt:
+        writer.inbox.put(None)
+        thread.join()
+        store.finish_run(con, run_id, "cancelled", "interrupted (Ctrl-C)")
+        raise
     finally:
         writer.inbox.put(None)
         thread.join()

@@ -61,6 +61,11 @@ async def _rate_limited(request: web.Request) -> web.Response:
     return web.Response(text="finally")
 
 
+async def _rate_limited_long(request: web.Request) -> web.Response:
+    request.app[SERVER].count(request)
+    return web.Response(status=429, headers={"Retry-After": "3600"})
+
+
 async def _missing(request: web.Request) -> web.Response:
     request.app[SERVER].count(request)
     return web.json_response({"ok": False, "error": "Document not found"}, status=404)
@@ -121,6 +126,7 @@ async def server() -> AsyncIterator[Server]:
         "/flaky": _flaky,
         "/500": _always_500,
         "/429": _rate_limited,
+        "/429-long": _rate_limited_long,
         "/missing": _missing,
         "/huge": _huge,
         "/huge-declared": _huge_declared,
@@ -170,7 +176,18 @@ async def test_429_waits_for_retry_after(server: Server) -> None:
         waited = time.monotonic() - started
     assert text == "finally"
     assert server.hits["/429"] == 2
-    assert waited >= 0.9  # Retry-After: 1 honoured instead of the 10 ms backoff
+    assert waited >= 0.9  # a lower bound only: Retry-After: 1 beat the 10 ms backoff
+
+
+def test_retry_after_is_capped_and_replaces_the_backoff() -> None:
+    f = Fetcher(FAST)
+    assert (f._backoff(1, 7.0), f._backoff(1, 3600.0)) == (7.0, 30.0)
+
+
+async def test_429_asking_longer_than_the_budget_fails_at_once(server: Server) -> None:
+    err = await _fetch_error(f"{server.base}/429-long")  # budget: 3 x 5 s < 30 s cap
+    assert (err.reason, err.status) == ("HTTP 429 too many requests", 429)
+    assert server.hits["/429-long"] == 1
 
 
 def test_retry_after_reads_seconds_and_http_dates() -> None:
