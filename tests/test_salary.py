@@ -8,7 +8,7 @@ from scraper.normalize import Salary, parse_salary_text, salary_period, structur
 
 USD, EUR, GBP = "USD", "EUR", "GBP"
 
-PHRASINGS: list[tuple[str, Salary | None]] = [
+PHRASINGS: list[tuple[str | None, Salary | None]] = [
     # ranges
     ("$120,000 - $150,000", Salary(120000, 150000, USD, "year")),
     ("The base salary range for this role is $150,000 - $200,000 USD.", Salary(150000, 200000, USD, "year")),
