@@ -25,7 +25,7 @@ SORT_LABELS = {
     "company": "Company",
     "title": "Title",
 }
-DAY_CHOICES = (None, 1, 3, 7, 14, 30, 90)
+DAY_CHOICES = (0, 1, 3, 7, 14, 30, 90)  # 0: any time (a None option would show as unset)
 NEW_CHOICES = ("", "run", "1", "7", "30")
 NEW_LABELS = {
     "": "All jobs",
@@ -118,7 +118,7 @@ def _state_from_url(companies: dict[int, str], currencies: list[str]) -> dict[st
         "jobs_company": company_ids,
         "jobs_workplace": [w for w in _listed(qp.get("workplace")) if w in WORKPLACES],
         "jobs_loc": qp.get("loc", ""),
-        "jobs_days": days if days in DAY_CHOICES else None,
+        "jobs_days": days if days in DAY_CHOICES else 0,
         "jobs_min_salary": _float(qp.get("min_salary")),
         "jobs_currency": qp.get("currency") if qp.get("currency") in currencies
         else (currencies[0] if currencies else None),
@@ -165,8 +165,9 @@ def _sync_url() -> None:
         wanted.pop("currency", None)
     if wanted.get("sort") == "posted":
         del wanted["sort"]
-    if wanted.get("page") == "1":
-        del wanted["page"]
+    for param, default in (("page", "1"), ("days", "0")):
+        if wanted.get(param) == default:
+            del wanted[param]
     if st.session_state.get("jobs_job"):
         wanted["job"] = st.session_state["jobs_job"]
     if st.query_params.to_dict() != wanted:
@@ -191,7 +192,7 @@ def _filter_widgets(companies: dict[int, str], currencies: list[str]) -> JobFilt
             "Posted within",
             DAY_CHOICES,
             key="jobs_days",
-            format_func=lambda d: "Any time" if d is None else f"Last {d} day{'s' * (d > 1)}",
+            format_func=lambda d: f"Last {d} day{'s' * (d > 1)}" if d else "Any time",
         )
         left, right = st.columns([3, 2])
         left.number_input("Min. annual salary", min_value=0.0, step=10000.0, key="jobs_min_salary")
@@ -214,7 +215,7 @@ def _filters_from_state() -> JobFilters:
         company_ids=tuple(ss["jobs_company"]),
         workplaces=tuple(ss["jobs_workplace"]),
         location=ss["jobs_loc"].strip(),
-        posted_within_days=ss["jobs_days"],
+        posted_within_days=ss["jobs_days"] or None,
         min_salary=ss["jobs_min_salary"] if ss["jobs_currency"] else None,
         currency=ss["jobs_currency"],
         statuses=tuple(ss["jobs_status"]),
