@@ -34,5 +34,13 @@ def get_parser(fmt: str) -> Callable[..., list[Job]]:
 def parse(
     fmt: str, payload: Any, *, board: str, url: str, now: datetime | None = None
 ) -> list[Job]:
-    """Parse ``payload`` as format ``fmt``."""
-    return get_parser(fmt)(payload, board=board, url=url, now=now)
+    """Parse ``payload`` as format ``fmt``; every job has an id and a title, or ParseError."""
+    jobs = get_parser(fmt)(payload, board=board, url=url, now=now)
+    for index, job in enumerate(jobs):
+        # A posting we cannot identify would be closed by the lifecycle while still open:
+        # refuse the payload instead of saving a partial board.
+        if not job.external_id.strip():
+            raise ParseError(fmt, f"posting #{index + 1} has no id")
+        if not job.title.strip():
+            raise ParseError(fmt, f"posting {job.external_id} has no title")
+    return jobs
