@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -372,28 +373,34 @@ def _detail_view(job: dict[str, Any]) -> None:
 # -- export -------------------------------------------------------------------------------
 
 
-def _export(filters: JobFilters, signature: str, total: int) -> None:
-    """Build the whole filtered set as CSV and Parquet only when asked."""
+def _export_data(
+    con: duckdb.DuckDBPyConnection, filters: JobFilters, fmt: str
+) -> Callable[[], bytes]:
+    """The bytes of the whole filtered set, built only when the download is clicked (it runs
+    outside the script, on a thread of its own: hence a cursor of its own)."""
+
+    def build() -> bytes:
+        frame = queries.export_jobs(con.cursor(), filters)
+        return queries.csv_bytes(frame) if fmt == "csv" else queries.parquet_bytes(frame)
+
+    return build
+
+
+def _export(filters: JobFilters, total: int) -> None:
+    """CSV and Parquet downloads of every job matching the filters, not only this page."""
     with st.expander(f"Export these {total:,} jobs"):
-        if st.button("Prepare export", key="jobs_export_prepare", disabled=not total):
-            frame = queries.export_jobs(ui.cursor(), filters)
-            st.session_state["jobs_export"] = {
-                "signature": signature,
-                "rows": frame.height,
-                "csv": queries.csv_bytes(frame),
-                "parquet": queries.parquet_bytes(frame),
-            }
-        ready = st.session_state.get("jobs_export")
-        if not ready or ready["signature"] != signature:
-            st.caption("The export holds every job matching the filters, not only this page.")
-            return
-        st.caption(f"{ready['rows']:,} jobs ready.")
+        st.caption("Each file holds every job matching the filters; it is built when you click.")
+        con = ui.connection()
         csv_col, parquet_col = st.columns(2)
-        csv_col.download_button("Download CSV", ready["csv"], file_name="jobs.csv",
-                                mime="text/csv", on_click="ignore", key="jobs_dl_csv")
-        parquet_col.download_button("Download Parquet", ready["parquet"],
-                                    file_name="jobs.parquet", on_click="ignore",
-                                    mime="application/vnd.apache.parquet", key="jobs_dl_parquet")
+        csv_col.download_button(
+            "Download CSV", _export_data(con, filters, "csv"), file_name="jobs.csv",
+            mime="text/csv", on_click="ignore", key="jobs_dl_csv", disabled=not total,
+        )
+        parquet_col.download_button(
+            "Download Parquet", _export_data(con, filters, "parquet"), file_name="jobs.parquet",
+            mime="application/vnd.apache.parquet", on_click="ignore", key="jobs_dl_parquet",
+            disabled=not total,
+        )
 
 
 def _empty_state() -> None:
@@ -434,7 +441,7 @@ def main() -> None:
     if not total:
         st.caption("No job matches these filters.")
     _sync_url()
-    _export(filters, signature, total)
+    _export(filters, total)
 
     job_id = st.session_state.get("jobs_job")
     job = _detail(con, job_id, version) if job_id else None
