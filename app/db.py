@@ -154,5 +154,7 @@ def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
             ) from exc
         raise
     con.execute("SET TimeZone = 'UTC'")
+    # Long queries would otherwise draw progress bars into the server's log.
+    con.execute("SET enable_progress_bar = false")
     migrate(con)
     return con

@@ -60,7 +60,7 @@ def data_version() -> str:
     row = cursor().execute(
         "SELECT (SELECT count(*) FROM run_results), (SELECT max(finished_at) FROM run_results), "
         "(SELECT count(*) FROM companies), (SELECT max(finished_at) FROM runs)"
-    ).fetchone()
+    ).fetchall()[0]
     return f"{row}|{_edits}"
 
 
