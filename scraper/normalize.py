@@ -426,6 +426,7 @@ _REGION_WORDS = frozenset(
     )
 )
 _CODE_PART = re.compile(r"^[A-Z]{2,3}$")
+_TRAILING_NOTE = re.compile(r"\s*\([^()]*\)$")
 
 
 def split_locations(text: str | None) -> tuple[str, ...]:
@@ -439,7 +440,9 @@ def split_locations(text: str | None) -> tuple[str, ...]:
         for part in (p.strip() for p in group.split(",")):
             if not part:
                 continue
-            is_region = _CODE_PART.match(part) or part.casefold() in _REGION_WORDS
+            # "WA (Hybrid)" is still a state: judge the part without its trailing note.
+            bare = _TRAILING_NOTE.sub("", part)
+            is_region = _CODE_PART.match(bare) or bare.casefold() in _REGION_WORDS
             if places and is_region and places[-1].count(",") < 2:
                 places[-1] = f"{places[-1]}, {part}"
             else:

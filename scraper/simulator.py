@@ -31,17 +31,9 @@ from typing import Any
 
 from aiohttp import web
 
-FORMATS = (
-    "greenhouse",
-    "lever",
-    "ashby",
-    "workable",
-    "smartrecruiters",
-    "recruitee",
-    "personio",
-    "workday",
-    "jsonld",
-)
+from scraper.models import SOURCES
+
+FORMATS = SOURCES
 
 # (slug, failure kind, format it pretends to be)
 FAILURE_BOARDS = (

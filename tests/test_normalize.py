@@ -137,6 +137,8 @@ def test_unique_keeps_first_spelling_in_order() -> None:
         ("Berlin, Germany", ("Berlin, Germany",)),
         ("Austin, TX; Remote, US", ("Austin, TX", "Remote, US")),
         ("London | Dublin", ("London", "Dublin")),
+        ("Seattle, WA (Hybrid)", ("Seattle, WA (Hybrid)",)),
+        ("Paris (Hybrid), Berlin", ("Paris (Hybrid)", "Berlin")),
         ("", ()),
         (None, ()),
     ],
