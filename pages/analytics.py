@@ -147,12 +147,15 @@ def flow_chart(board: Dashboard) -> None:
         alt.Chart(board.flow, title=f"New vs. closed postings per {per}")
         .mark_line(point=True)
         .encode(
-            x=alt.X("period:T", title="Day" if per == "day" else "Week starting"),
+            # Days are UTC dates: a local-time axis would shift them a day west of UTC.
+            x=alt.X("period:T", timeUnit="utcyearmonthdate",
+                    title="Day" if per == "day" else "Week starting"),
             y=alt.Y("jobs:Q", title="Postings"),
             color=alt.Color("kind:N", title="", sort=["new", "closed"],
                             scale=alt.Scale(domain=["new", "closed"],
                                             range=["#2e7d32", "#c62828"])),
-            tooltip=["period:T", "kind:N", "jobs:Q"],
+            tooltip=[alt.Tooltip("period:T", timeUnit="utcyearmonthdate", title="Date"),
+                     "kind:N", "jobs:Q"],
         )
     )
     _show(chart, board.flow, "No dates in this range.")
