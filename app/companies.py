@@ -220,14 +220,13 @@ def parse_import(filename: str, data: bytes) -> list[Entry]:
 
 
 def save_entries(con: duckdb.DuckDBPyConnection, entries: Sequence[Entry]) -> SaveReport:
-    """Save the valid entries (one transaction; tracked boards get their name and URL
-    updated), then apply the ``enabled`` the entries give."""
+    """Save the valid entries with the ``enabled`` they give, in one transaction (tracked
+    boards get their name and URL updated)."""
     tracked = {_key(c) for c in store.companies(con)}
     valid = [e for e in entries if e.company is not None]
-    saved = store.save_companies(con, [e.company for e in valid if e.company is not None])
-    for entry, company in zip(valid, saved, strict=True):
-        if entry.enabled is not None and company.company_id is not None:
-            store.set_company_enabled(con, company.company_id, entry.enabled)
+    saved = store.save_companies(
+        con, [e.company for e in valid if e.company is not None], enabled=[e.enabled for e in valid]
+    )
     added = [c for c in saved if _key(c) not in tracked]
     updated = [c for c in saved if _key(c) in tracked]
     return SaveReport(added, updated, [e for e in entries if not e.ok])

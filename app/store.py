@@ -120,21 +120,28 @@ def load_companies_toml(path: str | Path) -> list[Company]:
 
 
 def save_companies(
-    con: duckdb.DuckDBPyConnection, companies: Iterable[Company]
+    con: duckdb.DuckDBPyConnection,
+    companies: Iterable[Company],
+    *,
+    enabled: Sequence[bool | None] | None = None,
 ) -> list[Company]:
-    """Insert or update (by ats + board) each company; returns them with their ids."""
+    """Insert or update (by ats + board) each company in one transaction; ``enabled[i]``,
+    when given and not None, sets company i's flag. Returns them with their ids."""
     saved = []
     with _transaction(con):
-        for c in companies:
-            row = con.execute(
+        for i, c in enumerate(companies):
+            [(company_id,)] = con.execute(
                 """
                 INSERT INTO companies (name, ats, board, url) VALUES (?, ?, ?, ?)
                 ON CONFLICT (ats, board) DO UPDATE SET name = excluded.name, url = excluded.url
-                RETURNING company_id, enabled
+                RETURNING company_id
                 """,
                 [c.name, c.ats, c.board, c.url],
-            ).fetchall()[0]
-            saved.append(Company(c.name, c.ats, c.board, c.url, company_id=int(row[0])))
+            ).fetchall()
+            flag = enabled[i] if enabled is not None else None
+            if flag is not None:
+                set_company_enabled(con, company_id, flag)
+            saved.append(Company(c.name, c.ats, c.board, c.url, company_id=int(company_id)))
     return saved
 
 

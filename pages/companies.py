@@ -147,6 +147,9 @@ def table_section(frame: pl.DataFrame) -> None:
     st.dataframe(
         frame.drop("company_id"),
         hide_index=True,
+        # The long URL goes last so counts and the last outcome stay in view.
+        column_order=["name", "ats", "board", "enabled", "open_jobs", "total_jobs", "last_state",
+                      "last_scraped_at", "last_jobs_seen", "last_error", "url"],
         column_config={
             "name": "Name",
             "ats": "ATS",

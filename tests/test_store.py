@@ -162,3 +162,12 @@ def test_100k_jobs_upsert_through_the_bulk_path(fresh_db: duckdb.DuckDBPyConnect
     second = scrape(fresh_db, acme, jobs[:60_000], DAY2)
     assert (second.jobs_seen, second.jobs_new, second.jobs_closed) == (60_000, 0, 40_000)
     assert fresh_db.execute("SELECT count(*) FROM jobs WHERE closed_at IS NULL").fetchone() == (60_000,)
+
+
+def test_save_companies_sets_given_enabled_flags(fresh_db: duckdb.DuckDBPyConnection, acme: Company) -> None:
+    beta = Company("Beta", "lever", "beta", "https://jobs.lever.co/beta")
+    store.save_companies(fresh_db, [acme, beta], enabled=[False, None])
+    assert fresh_db.execute("SELECT name, enabled FROM companies ORDER BY name").fetchall() == [
+        ("Acme", False),
+        ("Beta", True),
+    ]
