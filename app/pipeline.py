@@ -90,6 +90,11 @@ class _Writer:
         try:
             counts = store.save_company_results(self.con, self.run_id, batch, self.seen_at)
         except (duckdb.Error, store.StoreError) as exc:
+            if len(batch) > 1:
+                # One company's bad data must not lose the others sharing its transaction.
+                for result in batch:
+                    self._save([result])
+                return
             # The run goes on (other companies may still save); the run row says what broke.
             self.error = self.error or f"saving results failed: {exc}"
             for r in batch:
