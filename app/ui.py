@@ -71,11 +71,13 @@ def sidebar_run_indicator() -> None:
 
     reg = registry.holder()
 
-    @st.fragment(run_every=1.0 if reg.snapshot().running else 3.0)
+    # Idle ticks only read the in-memory snapshot, so a 2 s poll is cheap and a run started
+    # in another tab shows here within 2 s.
+    @st.fragment(run_every=1.0 if reg.snapshot().running else 2.0)
     def indicator() -> None:
         snap = reg.snapshot()
         if snap.running:
-            st.caption(f"🔄 Scrape running: {snap.companies_done}/{snap.companies_total} companies")
+            st.caption(f":material/sync: Scrape running: {snap.companies_done}/{snap.companies_total} companies")
             st.progress(snap.fraction)
         elif snap.ended:
             st.caption(f"Last scrape {snap.state}: {snap.jobs_new} new, {snap.jobs_closed} closed "
@@ -88,6 +90,8 @@ def sidebar_run_indicator() -> None:
         if snap.ended and snap.run_id not in toasted:
             toasted.add(snap.run_id)
             st.toast(f"Scrape #{snap.run_id} {snap.state}: {snap.jobs_new} new, "
-                     f"{snap.jobs_closed} closed jobs", icon="✅" if snap.state == "finished" else "⚠️")
+                     f"{snap.jobs_closed} closed jobs",
+                     icon=":material/check_circle:" if snap.state == "finished"
+                     else ":material/warning:")
 
     indicator()

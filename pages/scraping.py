@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import polars as pl
 import streamlit as st
@@ -22,11 +23,14 @@ reg = registry.holder()
 left, right, _ = st.columns([1, 1, 4])
 if left.button("Start scrape", type="primary"):
     if reg.start("manual"):
-        st.toast("Scrape started")
+        st.toast("Scrape started", icon=":material/play_circle:")
     else:
-        st.toast("A scrape is already running", icon="⏳")
+        st.toast("A scrape is already running", icon=":material/hourglass_top:")
 if right.button("Cancel"):
-    st.toast("Cancelling the scrape…" if reg.cancel() else "No scrape is running")
+    if reg.cancel():
+        st.toast("Cancelling the scrape…", icon=":material/cancel:")
+    else:
+        st.toast("No scrape is running", icon=":material/info:")
 
 
 def status_label(snap: RunSnapshot) -> str:
@@ -38,14 +42,33 @@ def status_label(snap: RunSnapshot) -> str:
 
 
 def company_frame(snap: RunSnapshot) -> pl.DataFrame:
+    """The live per-company table; State and Error come early so errors are not cut off."""
     return pl.DataFrame(
-        [(r.name, r.ats, r.state, r.jobs, r.new, r.closed, r.duration_ms / 1000, r.error)
+        [(r.name, r.state, r.error or "", r.ats, r.jobs, r.new, r.closed, r.duration_ms / 1000)
          for r in snap.companies],
-        schema={"Company": pl.String, "ATS": pl.String, "State": pl.String, "Jobs": pl.Int64,
-                "New": pl.Int64, "Closed": pl.Int64, "Duration (s)": pl.Float64,
-                "Error": pl.String},
+        schema={"Company": pl.String, "State": pl.String, "Error": pl.String,
+                "ATS": pl.String, "Jobs": pl.Int64, "New": pl.Int64, "Closed": pl.Int64,
+                "Duration (s)": pl.Float64},
         orient="row",
     )
+
+
+COMPANY_COLUMNS = {
+    "Error": st.column_config.TextColumn(width="large"),
+    "Duration (s)": st.column_config.NumberColumn(format="%.1f"),
+}
+
+
+def md_escape(text: str) -> str:
+    """``text`` shown literally inside Markdown (error texts carry *, _, [, <, $ …)."""
+    return re.sub(r"([\\`*_\[\]<>$~|])", r"\\\1", text)
+
+
+def failed_list(snap: RunSnapshot) -> str | None:
+    """One Markdown line per failed company with its whole error, or None when none failed."""
+    lines = [f"- **{md_escape(r.name)}** ({r.ats}): {md_escape(r.error or 'failed')}"
+             for r in snap.companies if r.state == "failed"]
+    return "\n".join(lines) if lines else None
 
 
 def render_status(snap: RunSnapshot) -> None:
@@ -59,7 +82,11 @@ def render_status(snap: RunSnapshot) -> None:
     if snap.error:
         status.error(snap.error)
     if snap.companies:
-        status.dataframe(company_frame(snap), hide_index=True, width="stretch")
+        status.dataframe(company_frame(snap), hide_index=True, width="stretch",
+                         column_config=COMPANY_COLUMNS)
+    failed = failed_list(snap)
+    if failed:
+        status.markdown(f"**Failed companies**\n\n{failed}")
 
 
 def render_outcome(snap: RunSnapshot) -> None:
@@ -67,9 +94,9 @@ def render_outcome(snap: RunSnapshot) -> None:
                f"{snap.jobs_closed} closed jobs.")
     if snap.jobs_new:
         # The Jobs page reads its filters from the URL: new=run is "new in the latest run".
-        st.page_link(JOBS_PAGE, label=f"See the {snap.jobs_new} new jobs", icon="🆕",
+        st.page_link(JOBS_PAGE, label=f"See the {snap.jobs_new} new jobs", icon=":material/fiber_new:",
                      query_params={"new": "run"})
-    st.page_link(JOBS_PAGE, label="All jobs", icon="💼")
+    st.page_link(JOBS_PAGE, label="All jobs", icon=":material/work:")
 
 
 def live_panel(was_running: bool) -> None:
@@ -96,23 +123,49 @@ def schedule_panel() -> None:
                else "Scheduled refresh is off.")
 
 
+TIME = "YYYY-MM-DD HH:mm:ss"
+HISTORY_COLUMNS = {
+    "run_id": st.column_config.NumberColumn("Run", format="%d", width="small"),
+    "trigger": st.column_config.TextColumn("Trigger", width="small"),
+    "state": st.column_config.TextColumn("State", width="small"),
+    "started_at": st.column_config.DatetimeColumn("Started", format=TIME),
+    "duration_s": st.column_config.NumberColumn("Duration", format="%.1f s"),
+    "companies_ok": st.column_config.NumberColumn("OK", width="small"),
+    "companies_failed": st.column_config.NumberColumn("Failed", width="small"),
+    "jobs_new": st.column_config.NumberColumn("New", width="small"),
+    "jobs_closed": st.column_config.NumberColumn("Closed", width="small"),
+    "error": st.column_config.TextColumn("Error", width="large"),
+}
+RESULT_COLUMNS = {
+    "company": st.column_config.TextColumn("Company"),
+    "state": st.column_config.TextColumn("State", width="small"),
+    "error": st.column_config.TextColumn("Error", width="large"),
+    "ats": st.column_config.TextColumn("ATS", width="small"),
+    "jobs_seen": st.column_config.NumberColumn("Jobs", width="small"),
+    "jobs_new": st.column_config.NumberColumn("New", width="small"),
+    "jobs_closed": st.column_config.NumberColumn("Closed", width="small"),
+    "duration_s": st.column_config.NumberColumn("Duration (s)", format="%.1f"),
+}
+
+
+def table(frame: pl.DataFrame, columns: dict[str, Any]) -> None:
+    """``frame`` with only ``columns``, in their order and labels; missing values blank."""
+    st.dataframe(frame, hide_index=True, width="stretch", column_order=list(columns),
+                 column_config=columns, placeholder="")
+
+
 def history_panel() -> None:
     st.subheader("Run history")
     history = runs.recent_runs(ui.cursor())
     if history.is_empty():
         st.caption("No runs yet.")
         return
-    st.dataframe(
-        history.select("run_id", "trigger", "state", "started_at", "duration_s",
-                       "companies_ok", "companies_failed", "jobs_new", "jobs_closed", "error"),
-        hide_index=True, width="stretch",
-    )
+    table(history, HISTORY_COLUMNS)
     labels = {r["run_id"]: f"#{r['run_id']} · {r['trigger']} · {r['state']} · {r['started_at']:%Y-%m-%d %H:%M}"
               for r in history.iter_rows(named=True)}
     run_id = st.selectbox("Per-company results of run", list(labels), format_func=labels.__getitem__)
     if run_id is not None:
-        st.dataframe(runs.run_results(ui.cursor(), run_id), hide_index=True,
-                     width="stretch")
+        table(runs.run_results(ui.cursor(), run_id), RESULT_COLUMNS)
 
 
 running = reg.snapshot().running

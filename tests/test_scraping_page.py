@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -92,6 +93,17 @@ def toasts(at: AppTest) -> list[str]:
     return [t.value for t in at.toast]
 
 
+def toast_icons(at: AppTest) -> list[str]:
+    return [t.proto.icon for t in at.toast]
+
+
+def shown_columns(frame: object) -> list[str]:
+    """The column labels a st.dataframe shows, in order (column_order + column_config)."""
+    proto = frame.proto  # type: ignore[attr-defined]
+    config = json.loads(proto.columns)
+    return [config[c]["label"] for c in proto.column_order]
+
+
 def run_rows() -> list[tuple[object, ...]]:
     return ui.connection().execute("SELECT run_id, trigger, state FROM runs").fetchall()
 
@@ -102,12 +114,13 @@ def test_second_tab_sees_the_run_and_cannot_start_another(fake: FakePipeline) ->
 
     click(a, "Start scrape")
     assert toasts(a) == ["Scrape started"]
+    assert toast_icons(a) == [":material/play_circle:"]
     assert fake.progressed.wait(10)
 
     b.run()
     assert not b.exception
     assert b.status[0].label == "Run #1 (manual) running: 2/2 companies"
-    assert b.sidebar.caption[0].value == "🔄 Scrape running: 2/2 companies"
+    assert b.sidebar.caption[0].value == ":material/sync: Scrape running: 2/2 companies"
     click(b, "Start scrape")
     assert toasts(b) == ["A scrape is already running"]
     assert run_rows() == [(1, "manual", "running")]
@@ -122,6 +135,7 @@ def test_second_tab_sees_the_run_and_cannot_start_another(fake: FakePipeline) ->
     assert not a.exception
     assert a.status[0].label == "Run #1 (manual) cancelled: 2/2 companies"
     assert toasts(a) == ["Scrape #1 cancelled: 3 new, 0 closed jobs"]
+    assert toast_icons(a) == [":material/warning:"], "an icon, not an emoji glyph"
     a.run()
     assert toasts(a) == [], "each session hears of a run's end once"
 
@@ -137,10 +151,14 @@ def test_failed_company_shows_its_error_in_the_table(fake: FakePipeline) -> None
     assert not at.exception
     assert at.status[0].label == "Run #1 (manual) finished: 2/2 companies"
     table = at.status[0].dataframe[0].value
-    assert table[["Company", "State", "Error"]].fillna("").values.tolist() == [
+    # State and Error come right after Company so a long error is not cut off; blank, not None.
+    assert list(table.columns[:3]) == ["Company", "State", "Error"]
+    assert table[["Company", "State", "Error"]].values.tolist() == [
         ["Acme", "ok", ""],
         ["Globex", "failed", GLOBEX_ERROR],
     ]
+    assert [m.value for m in at.status[0].markdown][-1] == (
+        f"**Failed companies**\n\n- **Globex** (lever): {GLOBEX_ERROR}")
     assert at.success[0].value == "Run #1 finished: 3 new and 0 closed jobs."
     assert at.sidebar.caption[0].value == (
         "Last scrape finished: 3 new, 0 closed (1 of 2 companies failed)")
@@ -169,3 +187,23 @@ def test_every_page_renders_after_a_run(fake: FakePipeline) -> None:
     results = at.dataframe[-1].value
     assert results[["company", "state", "jobs_new"]].values.tolist() == [
         ["Globex", "failed", 0], ["Acme", "ok", 3]]
+
+
+def test_run_history_shows_readable_labels_and_blank_missing_values(fake: FakePipeline) -> None:
+    at = tab()
+    click(at, "Start scrape")
+    assert fake.progressed.wait(10)
+
+    at.run()
+    history, results = at.dataframe[-2], at.dataframe[-1]
+    assert shown_columns(history) == ["Run", "Trigger", "State", "Started", "Duration", "OK",
+                                      "Failed", "New", "Closed", "Error"]
+    assert json.loads(history.proto.columns)["started_at"]["type_config"]["format"] == (
+        "YYYY-MM-DD HH:mm:ss")
+    assert shown_columns(results) == ["Company", "State", "Error", "ATS", "Jobs", "New",
+                                      "Closed", "Duration (s)"]
+    # A running run has no duration or error yet: those cells show blank, not "None".
+    assert history.value[["run_id", "state"]].values.tolist() == [[1, "running"]]
+    assert history.value["duration_s"].isna().tolist() == [True]
+    assert (history.proto.placeholder, results.proto.placeholder) == ("", "")
+    fake.release.set()
