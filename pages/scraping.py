@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,13 +18,20 @@ StatusState = Literal["running", "complete", "error"]
 STATUS_STATE: dict[str, StatusState] = {
     "running": "running", "finished": "complete", "cancelled": "complete"}
 
+STARTED_TOAST = "_scraping_started_toast"
+
 st.title("Scraping")
 reg = registry.holder()
+if st.session_state.pop(STARTED_TOAST, False):
+    st.toast("Scrape started", icon=":material/play_circle:")
 
 left, right, _ = st.columns([1, 1, 4])
 if left.button("Start scrape", type="primary"):
     if reg.start("manual"):
-        st.toast("Scrape started", icon=":material/play_circle:")
+        # The sidebar indicator was drawn before this click was handled: redraw the whole
+        # page so it shows the run at once; the toast is carried over the rerun.
+        st.session_state[STARTED_TOAST] = True
+        st.rerun()
     else:
         st.toast("A scrape is already running", icon=":material/hourglass_top:")
 if right.button("Cancel"):
@@ -53,10 +61,20 @@ def company_frame(snap: RunSnapshot) -> pl.DataFrame:
     )
 
 
-COMPANY_COLUMNS = {
-    "Error": st.column_config.TextColumn(width="large"),
-    "Duration (s)": st.column_config.NumberColumn(format="%.1f"),
-}
+# Per-company tables (live and history) share labels and pixel widths that fit a wide
+# layout; Error takes what is left (its full text is listed under the live table).
+COMPANY_LAYOUT = (("Company", 150), ("State", 75), ("Error", 300), ("ATS", 110),
+                  ("Jobs", 55), ("New", 55), ("Closed", 60), ("Duration (s)", 95))
+RESULT_NAMES = ("company", "state", "error", "ats", "jobs_seen", "jobs_new", "jobs_closed",
+                "duration_s")
+
+
+def company_columns(names: Sequence[str]) -> dict[str, Any]:
+    """Column config for a per-company table whose columns ``names`` follow COMPANY_LAYOUT."""
+    config: dict[str, Any] = {name: st.column_config.Column(label, width=width)
+                              for name, (label, width) in zip(names, COMPANY_LAYOUT, strict=True)}
+    config[names[-1]] = st.column_config.NumberColumn("Duration (s)", format="%.1f", width=95)
+    return config
 
 
 def md_escape(text: str) -> str:
@@ -64,11 +82,12 @@ def md_escape(text: str) -> str:
     return re.sub(r"([\\`*_\[\]<>$~|])", r"\\\1", text)
 
 
-def failed_list(snap: RunSnapshot) -> str | None:
-    """One Markdown line per failed company with its whole error, or None when none failed."""
-    lines = [f"- **{md_escape(r.name)}** ({r.ats}): {md_escape(r.error or 'failed')}"
-             for r in snap.companies if r.state == "failed"]
-    return "\n".join(lines) if lines else None
+def failed_list(rows: Iterable[tuple[str, str, str, str | None]]) -> str | None:
+    """Markdown listing each failed (name, ats, state, error) row with its whole error, or
+    None when none failed: the tables cut long errors off."""
+    lines = [f"- **{md_escape(name)}** ({ats}): {md_escape(error or 'failed')}"
+             for name, ats, state, error in rows if state == "failed"]
+    return "**Failed companies**\n\n" + "\n".join(lines) if lines else None
 
 
 def render_status(snap: RunSnapshot) -> None:
@@ -82,11 +101,12 @@ def render_status(snap: RunSnapshot) -> None:
     if snap.error:
         status.error(snap.error)
     if snap.companies:
-        status.dataframe(company_frame(snap), hide_index=True, width="stretch",
-                         column_config=COMPANY_COLUMNS)
-    failed = failed_list(snap)
+        frame = company_frame(snap)
+        status.dataframe(frame, hide_index=True, width="stretch",
+                         column_config=company_columns(frame.columns))
+    failed = failed_list((r.name, r.ats, r.state, r.error) for r in snap.companies)
     if failed:
-        status.markdown(f"**Failed companies**\n\n{failed}")
+        status.markdown(failed)
 
 
 def render_outcome(snap: RunSnapshot) -> None:
@@ -136,17 +156,6 @@ HISTORY_COLUMNS = {
     "jobs_closed": st.column_config.NumberColumn("Closed", width="small"),
     "error": st.column_config.TextColumn("Error", width="large"),
 }
-RESULT_COLUMNS = {
-    "company": st.column_config.TextColumn("Company"),
-    "state": st.column_config.TextColumn("State", width="small"),
-    "error": st.column_config.TextColumn("Error", width="large"),
-    "ats": st.column_config.TextColumn("ATS", width="small"),
-    "jobs_seen": st.column_config.NumberColumn("Jobs", width="small"),
-    "jobs_new": st.column_config.NumberColumn("New", width="small"),
-    "jobs_closed": st.column_config.NumberColumn("Closed", width="small"),
-    "duration_s": st.column_config.NumberColumn("Duration (s)", format="%.1f"),
-}
-
 
 def table(frame: pl.DataFrame, columns: dict[str, Any]) -> None:
     """``frame`` with only ``columns``, in their order and labels; missing values blank."""
@@ -165,7 +174,11 @@ def history_panel() -> None:
               for r in history.iter_rows(named=True)}
     run_id = st.selectbox("Per-company results of run", list(labels), format_func=labels.__getitem__)
     if run_id is not None:
-        table(runs.run_results(ui.cursor(), run_id), RESULT_COLUMNS)
+        results = runs.run_results(ui.cursor(), run_id)
+        table(results, company_columns(RESULT_NAMES))
+        failed = failed_list(results.select("company", "ats", "state", "error").iter_rows())
+        if failed:
+            st.markdown(failed)
 
 
 running = reg.snapshot().running

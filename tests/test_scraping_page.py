@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -115,6 +116,8 @@ def test_second_tab_sees_the_run_and_cannot_start_another(fake: FakePipeline) ->
     click(a, "Start scrape")
     assert toasts(a) == ["Scrape started"]
     assert toast_icons(a) == [":material/play_circle:"]
+    assert re.fullmatch(r":material/sync: Scrape running: [0-2]/2 companies",
+                        a.sidebar.caption[0].value), "the clicking tab's sidebar shows the run"
     assert fake.progressed.wait(10)
 
     b.run()
@@ -187,6 +190,8 @@ def test_every_page_renders_after_a_run(fake: FakePipeline) -> None:
     results = at.dataframe[-1].value
     assert results[["company", "state", "jobs_new"]].values.tolist() == [
         ["Globex", "failed", 0], ["Acme", "ok", 3]]
+    assert at.markdown[-1].value == (
+        f"**Failed companies**\n\n- **Globex** (lever): {GLOBEX_ERROR}")
 
 
 def test_run_history_shows_readable_labels_and_blank_missing_values(fake: FakePipeline) -> None:
