@@ -236,11 +236,11 @@ def charts(board: Dashboard) -> None:
 def empty_state(companies: int) -> None:
     if companies == 0:
         st.info("No companies are tracked yet. Add the career boards you want to watch.")
-        st.page_link(PAGES / "companies.py", label="Add companies", icon="🏢")
+        st.page_link(PAGES / "companies.py", label="Add companies", icon=":material/domain:")
     else:
         tracked = "1 company is" if companies == 1 else f"{companies} companies are"
         st.info(f"{tracked} tracked but no jobs have been scraped yet.")
-        st.page_link(PAGES / "scraping.py", label="Start a scrape", icon="🔄")
+        st.page_link(PAGES / "scraping.py", label="Start a scrape", icon=":material/sync:")
 
 
 st.title("Analytics")

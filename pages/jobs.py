@@ -408,9 +408,9 @@ def _empty_state() -> None:
         "No jobs yet. Add the companies to track, then start a scrape: the jobs found land here."
     )
     st.page_link(str(PAGES / "companies.py"), label="1. Add companies on the Companies page",
-                 icon="🏢")
+                 icon=":material/domain:")
     st.page_link(str(PAGES / "scraping.py"), label="2. Start a scrape on the Scraping page",
-                 icon="🔄")
+                 icon=":material/sync:")
 
 
 # -- the page -----------------------------------------------------------------------------
