@@ -49,7 +49,10 @@ def wait_healthy(base: str, server: subprocess.Popen[bytes], timeout: float = 60
 @pytest.fixture
 def app_url(tmp_path: Path) -> Iterator[str]:
     if not CHROMIUM.exists():
-        pytest.skip("needs Debian chromium at /usr/bin/chromium (apt-get install chromium)")
+        reason = "needs Debian chromium at /usr/bin/chromium (apt-get install chromium)"
+        if os.environ.get("CI") or os.environ.get("JOBSCRAPER_REQUIRE_BROWSER"):
+            pytest.fail(f"browser tests must run in CI: {reason}")
+        pytest.skip(reason)
     with Simulator(boards=27, latency_ms=150) as sim:
         companies = tmp_path / "companies.toml"
         sim.write_companies(companies)
