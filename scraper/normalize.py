@@ -191,7 +191,8 @@ _SYMBOL_RE = "|".join(re.escape(s) for s in sorted(_SYMBOLS, key=len, reverse=Tr
 _CODE_RE = "|".join(_CODES)
 _CURRENCY = rf"(?:{_SYMBOL_RE}|\b(?:{_CODE_RE})\b)"
 _NUMBER = (
-    r"\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 120,000.50
+    r"\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d+)?"  # 25,00,000 (Indian lakh grouping)
+    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 120,000.50
     r"|\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?(?!\d)"  # 60.000,00 (European)
     r"|\d{1,3}(?:[\u00a0\u202f ]\d{3})+(?![\d,.])"  # 60 000
     r"|\d{1,3}(?:['’]\d{3})+(?:\.\d+)?"  # 110'000 (Swiss)
@@ -204,7 +205,13 @@ _AMOUNT = re.compile(
 )
 _MARKER = re.compile(r"[$€£¥₹₪]|zł|\b[A-Z]{3}\b")  # cheap: "CA$" is found by its "$"
 _CODE_SET = frozenset(_CODES)
-_RANGE_SEP = re.compile(r"^\s*(?:-|–|—|‑|~|to|and)\s*$", re.IGNORECASE)
+# What may stand between the two amounts of a range: "$19/hr - $22/hr", "50.000,- bis 60.000,-".
+_RANGE_SEP = re.compile(
+    r"^\s*(?:,-|/\s*(?:h(?:ou)?r|hour|y(?:ea)?r|mo(?:nth)?|w(?:ee)?k|day)\b)?"
+    r"\s*(?:-|–|—|‑|~|to|and|bis)\s*$",
+    re.IGNORECASE,
+)
+_OPEN_ENDED = re.compile(r"\+")  # "$150K+" is a floor; "$120,000 + bonus" is not
 _PERIOD_AFTER: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("hour", re.compile(r"^\s*(?:/\s*h(?:ou)?rs?\b|/\s*h\b|(?:per|an|a|each)\s+hour\b|hourly\b|p/h\b)", re.I)),
     ("day", re.compile(r"^\s*(?:/\s*day\b|(?:per|a|each)\s+day\b|daily\b|day rate\b)", re.I)),
@@ -330,7 +337,7 @@ def _candidate(text: str, lo: _Amount, hi: _Amount | None) -> Salary | None:
     if hi is None:
         if _UP_TO.search(before):
             return Salary(None, round(high, 2), currency, period)
-        if _FROM.search(before):
+        if _FROM.search(before) or _OPEN_ENDED.match(text, last.end):
             return Salary(round(low, 2), None, currency, period)
     return Salary(round(low, 2), round(high, 2), currency, period)
 
