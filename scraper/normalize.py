@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 import nh3
@@ -364,6 +365,36 @@ def parse_salary_text(text: str | None) -> Salary | None:
             singles.append(salary)
             break
     return singles[0] if singles else None
+
+
+_URL_WHITESPACE = re.compile(r"[\x00-\x20\x7f]")
+
+
+def _is_http(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # "http://[::1" and other unparseable netlocs
+        return False
+
+
+def http_url(value: object, base: str | None = None) -> str | None:
+    """An absolute http(s) URL from ``value`` (a relative one resolved against an http(s)
+    ``base``), whitespace stripped; None for anything else: javascript:, data:, mailto:..."""
+    if not isinstance(value, str):
+        return None
+    # Browsers drop tabs and newlines anywhere in a URL ("java\tscript:"): so do we, before
+    # judging the scheme, and inner spaces are encoded rather than trusted.
+    text = value.strip().replace(" ", "%20")
+    text = _URL_WHITESPACE.sub("", text)
+    if not text or len(text) > 2048:
+        return None
+    if base is not None and _is_http(base):
+        try:
+            text = urljoin(base, text)
+        except ValueError:
+            return None
+    return text if _is_http(text) else None
 
 
 _TRUE = frozenset({"true", "1", "yes", "y"})

@@ -10,6 +10,7 @@ from scraper.errors import ParseError
 from scraper.normalize import (
     clean,
     html_to_text,
+    http_url,
     load_json,
     sanitize_html,
     split_locations,
@@ -231,3 +232,37 @@ def test_load_json_errors_name_the_problem(payload: object, reason: str) -> None
 def test_load_json_accepts_bytes_with_bom_and_decoded_values() -> None:
     assert load_json('\ufeff{"a": 1}'.encode(), "x") == {"a": 1}
     assert load_json([{"a": 1}], "x") == [{"a": 1}]
+
+
+@pytest.mark.parametrize(
+    ("value", "base", "expected"),
+    [
+        ("https://boards.greenhouse.io/acme/jobs/1", None, "https://boards.greenhouse.io/acme/jobs/1"),
+        ("  http://acme.example/jobs/1?a=b#c \n", None, "http://acme.example/jobs/1?a=b#c"),
+        ("HTTPS://Acme.example/x", None, "HTTPS://Acme.example/x"),
+        ("https://acme.example/open roles/1", None, "https://acme.example/open%20roles/1"),
+        ("/jobs/1", "https://acme.example/careers/", "https://acme.example/jobs/1"),
+        ("jobs/1", "https://acme.example/careers/", "https://acme.example/careers/jobs/1"),
+        ("/jobs/1", None, None),
+        ("/jobs/1", "file:///tmp/page.html", None),
+        ("javascript:alert(1)", None, None),
+        ("javascript:alert(1)", "https://acme.example/", None),
+        (" JaVaScRiPt:alert(1)", "https://acme.example/", None),
+        ("java\tscript:alert(1)", "https://acme.example/", None),
+        ("java\nscript:alert(1)", None, None),
+        ("data:text/html;base64,PHNjcmlwdD4=", None, None),
+        ("vbscript:msgbox(1)", None, None),
+        ("mailto:jobs@acme.example", None, None),
+        ("ftp://acme.example/jobs", None, None),
+        ("file:///etc/passwd", None, None),
+        ("https:///no-host", None, None),
+        ("http://[::1", None, None),
+        ("", "https://acme.example/", None),
+        ("   ", None, None),
+        (None, None, None),
+        (12, None, None),
+        ("https://acme.example/" + "x" * 3000, None, None),
+    ],
+)
+def test_http_url_keeps_only_absolute_http_urls(value: object, base: str | None, expected: str | None) -> None:
+    assert http_url(value, base) == expected

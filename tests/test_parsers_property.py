@@ -161,3 +161,92 @@ def test_every_field_of_the_wrong_type_raises_only_parse_error(fmt: str) -> None
                     continue
                 for job in jobs:
                     assert_well_formed(job)
+
+
+HOSTILE_URLS = [
+    "javascript:alert(1)",
+    "  JavaScript:alert(document.cookie)",
+    "java\tscript:alert(1)",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    "vbscript:msgbox(1)",
+    "/relative/without/base",
+]
+# (format, fixture, path to the posting's URL field, the URL built when that field is unusable)
+URL_FIELDS: list[tuple[str, str, tuple[Any, ...], str]] = [
+    ("greenhouse", "board_basic.json", ("jobs", 0, "absolute_url"),
+     "https://boards.greenhouse.io/acme/jobs/4012345006"),
+    ("lever", "postings_basic.json", (0, "hostedUrl"),
+     "https://jobs.lever.co/acme/5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"),
+    ("ashby", "board_compensation.json", ("jobs", 0, "jobUrl"),
+     "https://jobs.ashbyhq.com/acme/0b8f5c1e-6a52-4f0e-9d27-3d1a3f6e7b10"),
+    ("workable", "account_details.json", ("jobs", 0, "url"),
+     "https://apply.workable.com/acme/j/7A1B2C3D4E/"),
+    ("smartrecruiters", "detail.json", ("postingUrl",),
+     "https://jobs.smartrecruiters.com/acme/744000012345678"),
+    ("recruitee", "board.json", ("offers", 0, "careers_url"),
+     "https://acme.recruitee.com/o/senior-backend-engineer"),
+    ("workday", "detail.json", ("jobPostingInfo", "externalUrl"),
+     "https://northwind.wd5.myworkdayjobs.com/External/job/Chicago-IL/Supply-Chain-Analyst_R-104198"),
+]
+WORKDAY_DETAIL = (
+    "https://northwind.wd5.myworkdayjobs.com/wday/cxs/northwind/External"
+    "/job/Chicago-IL/Supply-Chain-Analyst_R-104198"
+)
+
+
+@pytest.mark.parametrize(("fmt", "fixture", "path", "built"), URL_FIELDS, ids=[c[0] for c in URL_FIELDS])
+@pytest.mark.parametrize("hostile", HOSTILE_URLS)
+def test_posting_url_that_is_not_http_gives_the_built_url(
+    fmt: str, fixture: str, path: tuple[Any, ...], built: str, hostile: str
+) -> None:
+    document = _replace(json.loads((FIXTURES / fmt / fixture).read_bytes()), path, hostile)
+    request_url = WORKDAY_DETAIL if fmt == "workday" else "https://example.test/acme"
+    jobs = parse(fmt, document, board="acme", url=request_url, now=NOW)
+    assert jobs[0].url == built
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_URLS[:-1])
+def test_jsonld_posting_url_that_is_not_http_gives_the_page_url(hostile: str) -> None:
+    posting = {"@type": "JobPosting", "title": "Courier", "url": hostile}
+    page = f'<script type="application/ld+json">{json.dumps(posting)}</script>'
+    jobs = parse("jsonld", page, board="acme", url="https://careers.example.test/jobs/7")
+    assert [job.url for job in jobs] == ["https://careers.example.test/jobs/7"]
+
+
+def test_jsonld_relative_posting_url_resolves_against_the_page() -> None:
+    posting = {"@type": "JobPosting", "title": "Courier", "url": " /jobs/courier "}
+    page = f'<script type="application/ld+json">{json.dumps(posting)}</script>'
+    jobs = parse("jsonld", page, board="acme", url="https://careers.example.test/jobs/")
+    assert [job.url for job in jobs] == ["https://careers.example.test/jobs/courier"]
+
+
+def test_personio_url_is_built_on_personio_whatever_the_request_url() -> None:
+    payload = (FIXTURES / "personio" / "feed.xml").read_bytes()
+    jobs = parse("personio", payload, board="acme", url="javascript:alert(1)")
+    assert jobs[0].url == "https://acme.jobs.personio.de/job/1543201"
+
+
+def test_workday_external_path_cannot_name_another_host() -> None:
+    document = json.loads((FIXTURES / "workday" / "list.json").read_bytes())
+    document["jobPostings"] = [{"title": "Clerk", "externalPath": "@evil.test/job/x_R-1"}]
+    endpoint = "https://acme.wd5.myworkdayjobs.com/wday/cxs/acme/External/jobs"
+    jobs = parse("workday", document, board="acme", url=endpoint, now=NOW)
+    assert [job.url for job in jobs] == ["https://acme.wd5.myworkdayjobs.com/External/@evil.test/job/x_R-1"]
+
+
+def _one_job_parser(url: str) -> Any:
+    def parser(payload: Any, *, board: str, url_: str = url, **_: Any) -> list[Job]:
+        return [Job(source="lever", board=board, external_id="1", title="Clerk", company=None, url=url_)]
+    return parser
+
+
+def test_registry_replaces_a_non_http_job_url_with_the_request_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("scraper.boards.get_parser", lambda fmt: _one_job_parser("javascript:alert(1)"))
+    jobs = parse("lever", b"[]", board="acme", url="https://example.test/acme")
+    assert [job.url for job in jobs] == ["https://example.test/acme"]
+
+
+def test_registry_refuses_a_job_without_any_http_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("scraper.boards.get_parser", lambda fmt: _one_job_parser("data:text/html,x"))
+    with pytest.raises(ParseError, match="posting 1 has no http\\(s\\) url"):
+        parse("lever", b"[]", board="acme", url="file:///tmp/board.json")

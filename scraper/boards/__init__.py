@@ -8,12 +8,14 @@ several pages, the already-decoded JSON object. Parsers do no I/O and raise only
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from importlib import import_module
 from typing import Any, Protocol
 
 from scraper.errors import ParseError
 from scraper.models import SOURCES, Job
+from scraper.normalize import http_url
 
 
 class Parser(Protocol):
@@ -34,7 +36,8 @@ def get_parser(fmt: str) -> Callable[..., list[Job]]:
 def parse(
     fmt: str, payload: Any, *, board: str, url: str, now: datetime | None = None
 ) -> list[Job]:
-    """Parse ``payload`` as format ``fmt``; every job has an id and a title, or ParseError."""
+    """Parse ``payload`` as format ``fmt``; every job has an id, a title and an http(s) url
+    (its own, else ``url``), or ParseError."""
     jobs = get_parser(fmt)(payload, board=board, url=url, now=now)
     for index, job in enumerate(jobs):
         # A posting we cannot identify would be closed by the lifecycle while still open:
@@ -43,4 +46,12 @@ def parse(
             raise ParseError(fmt, f"posting #{index + 1} has no id")
         if not job.title.strip():
             raise ParseError(fmt, f"posting {job.external_id} has no title")
+        # The UI renders url as a link: a last guard against javascript: and data: URLs.
+        safe = http_url(job.url) or http_url(url)
+        if safe is None:
+            raise ParseError(
+                fmt, f"posting {job.external_id} has no http(s) url and neither has {url!r}"
+            )
+        if safe != job.url:
+            jobs[index] = replace(job, url=safe)
     return jobs

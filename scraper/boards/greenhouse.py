@@ -17,6 +17,7 @@ from scraper.normalize import (
     Salary,
     as_list,
     description_fields,
+    http_url,
     identity,
     json_type,
     load_json,
@@ -113,7 +114,7 @@ def _job(raw: dict[str, Any], index: int, board: str, now: datetime | None) -> J
         external_id=external_id,
         title=title,
         company=text_of(raw.get("company_name")),
-        url=text_of(raw.get("absolute_url"))
+        url=http_url(raw.get("absolute_url"))
         or f"https://boards.greenhouse.io/{board}/jobs/{external_id}",
         location=location,
         locations=_locations(location, offices),

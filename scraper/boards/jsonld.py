@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
-from urllib.parse import urljoin
 
 import lxml.html
 from lxml import etree
@@ -24,6 +23,7 @@ from scraper.normalize import (
     Salary,
     clean,
     description_fields,
+    http_url,
     salary_fields,
     structured_salary,
     to_utc_iso,
@@ -158,18 +158,16 @@ def _job(p: dict[str, Any], board: str, page_url: str) -> Job | None:
     title = clean(unescape_html(_text(p.get("title"))))
     if title is None:
         return None  # a JobPosting without a title is not a posting we can show
-    url = _url(p.get("url"), page_url)
+    posting_url = http_url(p.get("url"), base=page_url)
     locations = unique([_place(place) for place in _as_list(p.get("jobLocation"))])
     description = description_fields(_html(p.get("description")))
     return Job(
         source=SOURCE,
         board=board,
-        external_id=_external_id(
-            p.get("identifier"), url if _text(p.get("url")) else None, page_url, title
-        ),
+        external_id=_external_id(p.get("identifier"), posting_url, page_url, title),
         title=title,
         company=_name(p.get("hiringOrganization")),
-        url=url,
+        url=posting_url or page_url,
         location=locations[0] if locations else None,
         locations=locations,
         workplace=_workplace(p.get("jobLocationType"), locations),
@@ -198,11 +196,6 @@ def _name(value: object) -> str | None:
     if isinstance(value, list):
         return next((n for n in (_name(v) for v in value) if n), None)
     return _text(value.get("name")) if isinstance(value, dict) else _text(value)
-
-
-def _url(value: object, page_url: str) -> str:
-    text = _text(value)
-    return urljoin(page_url, text) if text else page_url
 
 
 def _external_id(identifier: object, url: str | None, page_url: str, title: str) -> str:

@@ -10,6 +10,7 @@ from scraper.models import Job
 from scraper.normalize import (
     clean,
     description_fields,
+    http_url,
     load_json,
     salary_fields,
     structured_salary,
@@ -47,7 +48,7 @@ def _job(o: dict[str, Any], board: str) -> Job:
         external_id=offer_id,
         title=clean(o.get("title")) or "",
         company=clean(o.get("company_name")),
-        url=clean(o.get("careers_url"))
+        url=http_url(o.get("careers_url"))
         or f"https://{board}.recruitee.com/o/{clean(o.get('slug')) or offer_id}",
         location=location,
         locations=unique([location]),

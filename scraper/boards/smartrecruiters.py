@@ -12,6 +12,7 @@ from scraper.models import Job
 from scraper.normalize import (
     clean,
     description_fields,
+    http_url,
     load_json,
     salary_fields,
     to_utc_iso,
@@ -49,7 +50,7 @@ def _job(p: dict[str, Any], board: str) -> Job:
         external_id=posting_id,
         title=clean(p.get("name")) or "",
         company=clean(_label(p.get("company"), "name")),
-        url=clean(p.get("postingUrl")) or f"https://jobs.smartrecruiters.com/{board}/{posting_id}",
+        url=http_url(p.get("postingUrl")) or f"https://jobs.smartrecruiters.com/{board}/{posting_id}",
         location=location,
         locations=unique([location]),
         workplace=_workplace(place, location),

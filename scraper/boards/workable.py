@@ -15,6 +15,7 @@ from scraper.models import Job
 from scraper.normalize import (
     clean,
     description_fields,
+    http_url,
     identity,
     json_type,
     load_json,
@@ -75,7 +76,7 @@ def _job(raw: dict[str, Any], index: int, board: str, company: str | None,
         external_id=external_id,
         title=title,
         company=company,
-        url=text_of(raw.get("url")) or f"https://apply.workable.com/{board}/j/{external_id}/",
+        url=http_url(raw.get("url")) or f"https://apply.workable.com/{board}/j/{external_id}/",
         location=location,
         locations=unique([location, *others]),
         workplace=workplace_from_flags(remote=raw.get("telecommuting"))

@@ -17,6 +17,7 @@ from scraper.models import Job
 from scraper.normalize import (
     clean,
     description_fields,
+    http_url,
     load_json,
     salary_fields,
     to_utc_iso,
@@ -88,7 +89,8 @@ def _list_job(p: dict[str, Any], board: str, site: str, now: datetime | None) ->
         external_id=_posting_id(path, bullets if isinstance(bullets, list) else []),
         title=clean(p.get("title")) or "",
         company=None,
-        url=site + path,
+        # A leading "/" keeps a payload path ("@evil.test/x") from naming another host.
+        url=f"{site}/{path.lstrip('/')}",
         location=location,
         locations=unique([location]),
         workplace=workplace_from_text(location),
@@ -99,7 +101,7 @@ def _list_job(p: dict[str, Any], board: str, site: str, now: datetime | None) ->
 def _detail_job(data: dict[str, Any], board: str, site: str, url: str) -> Job:
     info: dict[str, Any] = data["jobPostingInfo"]
     org = data.get("hiringOrganization")
-    external_url = clean(info.get("externalUrl"))
+    external_url = http_url(info.get("externalUrl"))
     path = _job_path(external_url or url)
     req_id = clean(info.get("jobReqId"))
     extra = info.get("additionalLocations")
