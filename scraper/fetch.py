@@ -14,7 +14,7 @@ import json
 import random
 import threading
 import time
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
@@ -105,10 +105,25 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 
 def check_scheme(url: str) -> None:
     """FetchError unless ``url`` is http(s): file:, ftp:, javascript: are never fetched."""
-    scheme = urlsplit(url).scheme.lower()
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:  # e.g. 'http://[broken': urlsplit refuses a bad IPv6 host
+        raise FetchError(url, "invalid URL") from None
     if scheme not in ("http", "https"):
         shown = scheme or "none"
         raise FetchError(url, f"unsupported URL scheme '{shown}' (only http and https)")
+
+
+def _redirect_target(url: str, current: str, location: str) -> str:
+    """The absolute URL a redirect from ``current`` leads to; FetchError (naming ``url``, the
+    request asked for) when it is not an http(s) URL."""
+    try:
+        target = urljoin(current, location)
+        check_scheme(target)
+    except (ValueError, FetchError) as exc:
+        why = exc.reason if isinstance(exc, FetchError) else "invalid URL"
+        raise FetchError(url, f"redirect to {location[:100]!r} refused: {why}") from None
+    return target
 
 
 def _status_reason(status: int) -> str:
@@ -150,7 +165,11 @@ class _Shared:
     def host_slot(self, url: str) -> asyncio.Semaphore:
         """The per-host limit of ``url``; a host is host and port, as aiohttp counts it."""
         parts = urlsplit(url)
-        key = ((parts.hostname or "").lower(), parts.port)
+        try:
+            port = parts.port
+        except ValueError:  # 'http://host:99999/': aiohttp would refuse it too
+            raise FetchError(url, "invalid URL (bad port)") from None
+        key = ((parts.hostname or "").lower(), port)
         if key not in self.host_slots:
             self.host_slots[key] = asyncio.Semaphore(self.settings.per_host)
         return self.host_slots[key]
@@ -169,10 +188,12 @@ class Fetcher:
         cancel: threading.Event | None = None,
         *,
         _shared: _Shared | None = None,
+        on_first_request: Callable[[], None] | None = None,
     ) -> None:
         self._shared = _shared or _Shared(settings or FetchSettings(), cancel)
         self.settings = self._shared.settings
         self.requests = 0
+        self._on_first_request = on_first_request
 
     async def __aenter__(self) -> Fetcher:
         s = self.settings
@@ -201,9 +222,11 @@ class Fetcher:
         if self._shared.session is not None:
             await self._shared.session.close()
 
-    def scope(self) -> Fetcher:
-        """A view on the same session with its own request count."""
-        return Fetcher(_shared=self._shared)
+    def scope(self, on_first_request: Callable[[], None] | None = None) -> Fetcher:
+        """A view on the same session with its own request count; ``on_first_request`` is
+        called once, when the scope's first request has its slots and is about to be sent
+        (so a caller can tell 'running' from 'waiting for a connection slot')."""
+        return Fetcher(_shared=self._shared, on_first_request=on_first_request)
 
     @property
     def total_requests(self) -> int:
@@ -302,8 +325,7 @@ class Fetcher:
             resp = await self._send(method, current, params, json_body)
             if isinstance(resp, Response):
                 return resp
-            nxt = urljoin(current, resp)
-            check_scheme(nxt)
+            nxt = _redirect_target(url, current, resp)
             if method == "POST":
                 method, json_body = "GET", None
             current, params = nxt, None
@@ -319,6 +341,8 @@ class Fetcher:
         # The host's slot first: holding a global slot while queueing for a busy host
         # would idle the other hosts.
         async with self._shared.host_slot(url), self._shared.slots:
+            if self.requests == 0 and self._on_first_request is not None:
+                self._on_first_request()
             self.requests += 1
             self._shared.requests += 1
             return await self._send_now(session, method, url, params, json_body)

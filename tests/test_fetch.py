@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gzip
+import random
 import threading
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
+import aiohttp
 import pytest
 from aiohttp import web
 
@@ -111,6 +115,38 @@ async def _echo(request: web.Request) -> web.Response:
     return web.json_response({"method": request.method, "body": await request.json()})
 
 
+async def _to_file(request: web.Request) -> web.Response:
+    raise web.HTTPFound("file:///etc/passwd")
+
+
+async def _to_javascript(request: web.Request) -> web.Response:
+    raise web.HTTPFound("javascript:alert(1)")
+
+
+async def _to_bad_ipv6(request: web.Request) -> web.Response:
+    return web.Response(status=302, headers={"Location": "http://[::1/x"})
+
+
+# 30 MB of zeros gzip to ~30 KB: the cap must count what aiohttp decompresses, not the wire.
+GZIP_BOMB = gzip.compress(b"\0" * (30 * 2**20), 9)
+
+
+async def _gzip_bomb(request: web.Request) -> web.Response:
+    request.app[SERVER].count(request)
+    return web.Response(body=GZIP_BOMB, headers={"Content-Encoding": "gzip"},
+                        content_type="application/json")
+
+
+async def _gzip_small(request: web.Request) -> web.Response:
+    return web.Response(body=gzip.compress(b'{"jobs": []}'), headers={"Content-Encoding": "gzip"},
+                        content_type="application/json")
+
+
+async def _status(request: web.Request) -> web.Response:
+    request.app[SERVER].count(request)
+    return web.Response(status=int(request.match_info["code"]), text="no")
+
+
 async def _slow(request: web.Request) -> web.Response:
     request.app[SERVER].count(request)
     await asyncio.sleep(30)
@@ -136,6 +172,12 @@ async def server() -> AsyncIterator[Server]:
         "/json": _json,
         "/bad-json": _bad_json,
         "/slow": _slow,
+        "/to-file": _to_file,
+        "/to-javascript": _to_javascript,
+        "/to-bad-ipv6": _to_bad_ipv6,
+        "/gzip-bomb": _gzip_bomb,
+        "/gzip-small": _gzip_small,
+        "/status/{code}": _status,
     }.items():
         app.router.add_get(path, handler)
     app.router.add_post("/echo", _echo)
@@ -205,6 +247,32 @@ async def test_404_is_not_retried(server: Server) -> None:
     assert server.hits["/missing"] == 1
 
 
+@pytest.mark.parametrize(("code", "reason"), [
+    (400, "400 bad request"), (401, "401 unauthorized"), (403, "403 forbidden"),
+    (410, "410 gone"), (451, "451 unavailable for legal reasons"),
+])  # fmt: skip
+async def test_other_4xx_are_not_retried(server: Server, code: int, reason: str) -> None:
+    err = await _fetch_error(f"{server.base}/status/{code}")
+    assert (err.reason, err.status) == (reason, code)
+    assert server.hits[f"/status/{code}"] == 1
+
+
+async def test_errors_name_the_url_and_what_happened(server: Server) -> None:
+    url = f"{server.base}/500"
+    err = await _fetch_error(url)
+    assert (err.url, str(err)) == (url, f"HTTP 503 after 3 attempts ({url})")
+
+
+def test_backoff_doubles_with_up_to_half_again_of_jitter() -> None:
+    f = Fetcher(FetchSettings(backoff_s=1.0))
+    random.seed(7)
+    waits = [[f._backoff(attempt, None) for _ in range(200)] for attempt in (1, 2, 3)]
+    for attempt, ws in zip((1, 2, 3), waits, strict=True):
+        base = 2.0 ** (attempt - 1)
+        assert all(base <= w <= base * 1.5 for w in ws), attempt
+        assert len(set(ws)) == 200, attempt  # jittered: no two clients retry in lockstep
+
+
 async def test_streamed_body_over_cap_is_refused(server: Server) -> None:
     err = await _fetch_error(f"{server.base}/huge")
     assert err.reason == "response over 1000 bytes"
@@ -213,6 +281,18 @@ async def test_streamed_body_over_cap_is_refused(server: Server) -> None:
 async def test_declared_length_over_cap_is_refused(server: Server) -> None:
     err = await _fetch_error(f"{server.base}/huge-declared")
     assert err.reason == "response over 1000 bytes"
+
+
+async def test_gzip_bomb_is_capped_on_decompressed_bytes(server: Server) -> None:
+    assert len(GZIP_BOMB) < 100_000  # on the wire it is far under the 20 MB cap
+    err = await _fetch_error(f"{server.base}/gzip-bomb", FetchSettings(timeout_s=10.0))
+    assert (err.reason, err.status) == ("response over 20 MB", 200)
+    assert server.hits["/gzip-bomb"] == 1  # a cap is not retried
+
+
+async def test_gzip_body_is_decompressed(server: Server) -> None:
+    async with Fetcher(FAST) as f:
+        assert await f.get_json(f"{server.base}/gzip-small") == {"jobs": []}
 
 
 async def test_default_cap_reads_in_megabytes() -> None:
@@ -238,8 +318,24 @@ async def test_non_http_schemes_are_refused(server: Server) -> None:
     for url in ("file:///etc/passwd", "ftp://example.org/x"):
         err = await _fetch_error(url)
         assert err.reason.startswith("unsupported URL scheme"), url
-    err = await _fetch_error(f"{server.base}/to-ftp")
-    assert err.reason == "unsupported URL scheme 'ftp' (only http and https)"
+    err = await _fetch_error("http://[::1/x")
+    assert (err.url, err.reason) == ("http://[::1/x", "invalid URL")
+
+
+@pytest.mark.parametrize(("path", "reason"), [
+    ("/to-ftp", "redirect to 'ftp://example.org/file' refused: "
+                "unsupported URL scheme 'ftp' (only http and https)"),
+    ("/to-file", "redirect to 'file:///etc/passwd' refused: "
+                 "unsupported URL scheme 'file' (only http and https)"),
+    ("/to-javascript", "redirect to 'javascript:alert(1)' refused: "
+                       "unsupported URL scheme 'javascript' (only http and https)"),
+    ("/to-bad-ipv6", "redirect to 'http://[::1/x' refused: invalid URL"),
+])  # fmt: skip
+async def test_redirect_off_http_fails_naming_the_asked_url(
+    server: Server, path: str, reason: str
+) -> None:
+    err = await _fetch_error(f"{server.base}{path}")
+    assert (err.url, err.reason) == (f"{server.base}{path}", reason)
 
 
 async def test_invalid_json_names_line_and_column(server: Server) -> None:
@@ -297,3 +393,106 @@ async def test_scopes_count_their_own_requests(server: Server) -> None:
         await a.get_text(f"{server.base}/json")
         await b.get_text(f"{server.base}/hop")
     assert (a.requests, b.requests, f.total_requests) == (1, 2, 3)
+
+
+class Gate:
+    """Local servers (one per port) whose requests wait, up to 5 s, until ``target`` are in
+    flight at once over all ports or the gate opens; records the most seen in flight, in
+    all and per port."""
+
+    def __init__(self, target: int) -> None:
+        self.target = target
+        self.in_flight: dict[int, int] = {}
+        self.most: dict[int | None, int] = {}  # None: over all ports
+        self.full = asyncio.Event()
+        self.bases: list[str] = []
+
+    @property
+    def base(self) -> str:
+        return self.bases[0]
+
+    async def handle(self, request: web.Request) -> web.Response:
+        port = int(request.host.rsplit(":", 1)[1])
+        self.in_flight[port] = self.in_flight.get(port, 0) + 1
+        total = sum(self.in_flight.values())
+        self.most[port] = max(self.most.get(port, 0), self.in_flight[port])
+        self.most[None] = max(self.most.get(None, 0), total)
+        if total >= self.target:
+            self.full.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.full.wait(), 5.0)
+        await asyncio.sleep(0.01)
+        self.in_flight[port] -= 1
+        return web.Response(text="ok")
+
+
+@contextlib.asynccontextmanager
+async def gated(target: int, ports: int = 1) -> AsyncIterator[Gate]:
+    gate = Gate(target)
+    runners = []
+    try:
+        for _ in range(ports):
+            app = web.Application()
+            app.router.add_get("/{tail:.*}", gate.handle)
+            runner = web.AppRunner(app, shutdown_timeout=0.1)
+            runners.append(runner)
+            await runner.setup()
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            gate.bases.append(f"http://127.0.0.1:{port}")
+        yield gate
+    finally:
+        for runner in runners:
+            await runner.cleanup()
+
+
+async def test_global_limit_bounds_requests_in_flight() -> None:
+    async with gated(3) as gate, Fetcher(FetchSettings(concurrency=3, per_host=10)) as f:
+        await asyncio.gather(*(f.get_text(f"{gate.base}/{i}") for i in range(10)))
+    assert gate.most[None] == 3
+
+
+async def test_per_host_limit_counts_host_and_port_apart() -> None:
+    settings = FetchSettings(concurrency=10, per_host=2)
+    async with gated(4, ports=2) as gate, Fetcher(settings) as f:
+        urls = [f"{base}/{i}" for i in range(6) for base in gate.bases]
+        await asyncio.gather(*(f.get_text(u) for u in urls))
+    # Two per port, and both ports at once: the same host on another port is another host.
+    a, b = (int(base.rsplit(":", 1)[1]) for base in gate.bases)
+    assert gate.most == {a: 2, b: 2, None: 4}
+
+
+async def test_one_session_serves_every_scope(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[aiohttp.ClientSession] = []
+    real = aiohttp.ClientSession
+
+    def counting(*args: object, **kwargs: object) -> aiohttp.ClientSession:
+        session = real(*args, **kwargs)  # type: ignore[arg-type]
+        made.append(session)
+        return session
+
+    monkeypatch.setattr(aiohttp, "ClientSession", counting)
+    async with Fetcher(FAST) as f:
+        scopes = [f.scope() for _ in range(5)]
+        await asyncio.gather(*(s.get_text(f"{server.base}/json") for s in scopes))
+    assert (len(made), server.hits["/json"]) == (1, 5)
+
+
+async def test_first_request_hook_fires_once_when_the_slot_is_taken() -> None:
+    async with gated(99) as gate, Fetcher(FetchSettings(concurrency=1)) as f:
+        calls: list[str] = []
+        a = f.scope(lambda: calls.append("a"))
+        b = f.scope(lambda: calls.append("b"))
+        first = asyncio.create_task(a.get_text(f"{gate.base}/a"))
+        while not gate.in_flight:
+            await asyncio.sleep(0.01)
+        second = asyncio.create_task(b.get_text(f"{gate.base}/b"))
+        third = asyncio.create_task(a.get_text(f"{gate.base}/a2"))
+        await asyncio.sleep(0.05)
+        queued = list(calls)  # b waits for the only slot: not started yet
+        gate.full.set()
+        await asyncio.gather(first, second, third)
+    assert (queued, sorted(calls), (a.requests, b.requests)) == (["a"], ["a", "b"], (2, 1))
