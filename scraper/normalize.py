@@ -34,8 +34,11 @@ class Salary:
 
 _PLACEHOLDERS = frozenset(
     {"n/a", "na", "n.a.", "none", "null", "nil", "undefined", "unavailable", "unknown",
-     "-", "--", "—", "–", "tbd", "not specified", "not available"}
+     "-", "--", "—", "–", "tbd", "tba", "tbc", "not specified", "not available",
+     "not applicable", "nan", "{}", "[]"}
 )
+# Invisible characters that make a value look non-empty: zero-width space, joiners, BOM.
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 # Lone surrogates (from JSON "\ud800") and C0 controls break lxml, nh3 and the store.
 _UNSAFE_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 _SPACES = re.compile(r"\s+")
@@ -53,7 +56,7 @@ def clean(value: object) -> str | None:
         value = str(value)
     if not isinstance(value, str):
         return None
-    text = _SPACES.sub(" ", _safe(value)).strip()
+    text = _SPACES.sub(" ", _safe(value)).strip().strip(_INVISIBLE).strip()
     if not text or text.lower() in _PLACEHOLDERS:
         return None
     return text
@@ -567,7 +570,7 @@ def html_to_text(html: str | None) -> str | None:
                          with_tail=False)
     # Source newlines and non-breaking spaces are spaces in HTML; only blocks break lines.
     text = " ".join("".join(_text_pieces(root)).replace("\u200b", " ").split())
-    lines = (line.strip() for line in text.split(_BREAK))
+    lines = (line.strip().strip(_INVISIBLE).strip() for line in text.split(_BREAK))
     return "\n".join(line for line in lines if line) or None
 
 
@@ -679,7 +682,8 @@ def structured_salary(low: object, high: object, currency: object, period: objec
                       ) -> Salary | None:
     """A Salary from a board's fields, or None when neither bound is a usable number.
     Without a period, a bound of 10,000 or more is taken as yearly."""
-    lo, hi = to_number(low), to_number(high)
+    # A bound of 0 is a placeholder ("salary": {"min": 0, "max": 0}), not a wage.
+    lo, hi = (n if n else None for n in (to_number(low), to_number(high)))
     if lo is None and hi is None:
         return None
     if lo is not None and hi is not None and hi < lo:
@@ -726,6 +730,8 @@ def salary_fields(structured: Salary | None, *texts: str | None) -> dict[str, An
 def description_fields(html: str | None, plain: str | None = None) -> dict[str, Any]:
     """Job's description_text (from the HTML, else ``plain``) and sanitized description_html."""
     text = html_to_text(html)
+    # Markup without any text ("<p>&nbsp;</p>") is no description: null, like the text.
+    safe_html = sanitize_html(html) if text is not None else None
     if text is None and isinstance(plain, str):
         text = html_to_text(html_lib.escape(plain).replace("\n", "<br>"))
-    return {"description_text": text, "description_html": sanitize_html(html)}
+    return {"description_text": text, "description_html": safe_html}

@@ -53,6 +53,31 @@ def test_payload_parses_to_golden_jobs(expected_path: Path) -> None:
     assert jobs == expected["jobs"]
 
 
+PLACEHOLDERS = {"", "n/a", "na", "none", "null", "undefined", "unavailable", "unknown", "{}", "[]", "nan", "-"}
+
+
+def _is_blank(text: str) -> bool:
+    return text.strip(" \t\r\n\u00a0\u200b\u200c\u200d\u2060\ufeff").lower() in PLACEHOLDERS
+
+
+@pytest.mark.parametrize("expected_path", CASES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_missing_data_is_null_never_blank_or_placeholder(expected_path: Path) -> None:
+    """DESIGN.md: missing data is null, never "N/A" or "" (nor whitespace, nor "{}")."""
+    expected = json.loads(expected_path.read_text(encoding="utf-8"))
+    jobs = parse_case(expected_path.parent.name, payload_path(expected_path), expected["board"],
+                      expected["url"], expected["now"])
+    blank = [
+        (job["external_id"], name, value)
+        for job in jobs
+        for name, value in job.items()
+        if (isinstance(value, str) and _is_blank(value))
+        or (isinstance(value, list) and any(not isinstance(v, str) or _is_blank(v) for v in value))
+    ]
+    assert blank == []
+    # Markup with no text in it is no description either.
+    assert [j["external_id"] for j in jobs if j["description_html"] and not j["description_text"]] == []
+
+
 def test_every_format_with_fixtures_has_golden_cases() -> None:
     payloads = {p.parent.name for p in FIXTURES.glob("*/*") if not p.name.endswith(EXPECTED_SUFFIX)}
     assert payloads <= {p.parent.name for p in CASES}

@@ -9,6 +9,7 @@ import pytest
 from scraper.errors import ParseError
 from scraper.normalize import (
     clean,
+    description_fields,
     html_to_text,
     http_url,
     load_json,
@@ -116,6 +117,13 @@ def test_workplace_from_flags(flags: dict[str, object], expected: str | None) ->
         ("null", None),
         ("None", None),
         ("-", None),
+        ("{}", None),
+        ("NaN", None),
+        ("TBA", None),
+        (" \u200b ", None),
+        ("\ufeff", None),
+        ("\ufeffAcme GmbH\u200b", "Acme GmbH"),
+        ("Dev 👩\u200d💻", "Dev 👩\u200d💻"),
         (None, None),
         (4012345006, "4012345006"),
         (True, None),
@@ -266,3 +274,15 @@ def test_load_json_accepts_bytes_with_bom_and_decoded_values() -> None:
 )
 def test_http_url_keeps_only_absolute_http_urls(value: object, base: str | None, expected: str | None) -> None:
     assert http_url(value, base) == expected
+
+
+@pytest.mark.parametrize("html", ["<p> </p>", "<p>&nbsp;</p>", "<div><br></div>", "<p>\u200b\ufeff</p>", "<script>x</script>"])
+def test_description_markup_without_text_is_null(html: str) -> None:
+    assert description_fields(html) == {"description_text": None, "description_html": None}
+
+
+def test_description_falls_back_to_plain_text_without_keeping_empty_markup() -> None:
+    assert description_fields("<p> </p>", "Drive trucks.\nNights.") == {
+        "description_text": "Drive trucks.\nNights.",
+        "description_html": None,
+    }

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from scraper.boards import parse
 from scraper.errors import ParseError
-from scraper.models import SOURCES, Job
+from scraper.models import JOB_FIELDS, SOURCES, Job
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -67,7 +67,7 @@ def _replace(document: Any, path: tuple[Any, ...], new: Any) -> Any:
 def swapped_json(draw: st.DrawFn, payloads: list[bytes]) -> Any:
     document = json.loads(draw(st.sampled_from(payloads)))
     path = draw(st.sampled_from(_paths(document)))
-    new = draw(json_values | st.sampled_from(["", " ", "N/A", "null", "-1", "1e999", "<p>", "&lt;"]))
+    new = draw(json_values | st.sampled_from(["", " ", "N/A", "null", "{}", "\u200b", "<p> </p>", "-1", "1e999", "<p>", "&lt;"]))
     document = _replace(document, path, new)
     return draw(st.sampled_from([document, json.dumps(document)]))
 
@@ -119,9 +119,14 @@ def assert_well_formed(job: Job) -> None:
     for stamp in (job.posted_at, job.updated_at):
         assert stamp is None or ISO_UTC.match(stamp), stamp
     assert all(isinstance(place, str) and place for place in job.locations)
-    for field in ("company", "location", "department", "employment_type", "description_text"):
+    invisible = " \t\r\n\u00a0\u200b\u200c\u200d\u2060\ufeff"
+    assert all(place.strip(invisible) for place in job.locations)
+    for field in JOB_FIELDS:
         value = getattr(job, field)
-        assert value is None or (isinstance(value, str) and value.strip()), field
+        assert not isinstance(value, str) or value.strip(invisible), field
+    assert job.description_html is None or job.description_text is not None
+    for bound in (job.salary_min, job.salary_max):
+        assert bound is None or (isinstance(bound, float) and bound > 0), bound
     json.dumps(job.to_dict())
 
 
@@ -139,7 +144,7 @@ def test_broken_payload_raises_only_parse_error(fmt: str, data: st.DataObject) -
         assert_well_formed(job)
 
 
-WRONG_TYPES: list[Any] = [None, True, 1.5, -1, "", "x", [], {}, [None], {"a": None}]
+WRONG_TYPES: list[Any] = [None, True, 0, 1.5, -1, "", "\ufeff ", "{}", "x", [], {}, [None], {"a": None}]
 
 
 @pytest.mark.parametrize("fmt", SOURCES)

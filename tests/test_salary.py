@@ -142,3 +142,8 @@ def test_structured_salary_orders_bounds_and_infers_a_year() -> None:
 
 def test_structured_salary_without_numbers_is_none() -> None:
     assert structured_salary(None, "n/a", "USD", "per-year-salary") is None
+
+
+def test_structured_salary_of_zero_is_a_placeholder() -> None:
+    assert structured_salary(0, 0, "EUR", "year") is None
+    assert structured_salary(0, 90000, "EUR", "year") == Salary(None, 90000, EUR, "year")
