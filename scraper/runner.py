@@ -1,9 +1,11 @@
 """Scrape many companies concurrently through one Fetcher; one company's failure never stops
-the others. ``scrape()`` reports each company through ``on_event`` as it starts and ends."""
+the others. ``scrape()`` reports each company through ``on_event`` when its first request is
+sent ('started'; a company waiting for a connection slot is still queued) and when it ends."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import threading
 import time
@@ -40,6 +42,8 @@ _API_PATHS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("smartrecruiters", re.compile(r"^/v1/companies/([\w.-]+)/postings/?$")),
 )
 
+log = logging.getLogger(__name__)
+
 EventHandler = Callable[[ScrapeEvent], None]
 _EVENT_KINDS: dict[str, Literal["finished", "failed", "cancelled"]] = {
     "ok": "finished",
@@ -61,21 +65,33 @@ async def scrape(
     settings = settings or FetchSettings()
     now = now or datetime.now(UTC)
     async with Fetcher(settings, cancel) as fetcher:
-        tasks = [
-            asyncio.create_task(_run_company(fetcher.scope(), c, on_event, now)) for c in companies
-        ]
+        tasks = [asyncio.create_task(_run_company(fetcher, c, on_event, now)) for c in companies]
         return list(await asyncio.gather(*tasks))
 
 
+def _emit(on_event: EventHandler, event: ScrapeEvent) -> None:
+    """Report ``event``; a failing handler is logged, never allowed to end the run."""
+    try:
+        on_event(event)
+    except Exception:  # noqa: BLE001 - a display problem must not lose the scrape
+        log.exception("event handler failed on %s of %s", event.kind, event.company.name)
+
+
 async def _run_company(
-    fetcher: Fetcher, company: Company, on_event: EventHandler, now: datetime
+    run_fetcher: Fetcher, company: Company, on_event: EventHandler, now: datetime
 ) -> CompanyResult:
-    """One company, start to end; every failure becomes a result (this is the boundary)."""
-    on_event(ScrapeEvent("started", company))
-    started = time.monotonic()
+    """One company, start to end; every failure becomes a result (this is the boundary).
+    'started' is sent when its first request gets a connection slot, not while it queues."""
+    started = [time.monotonic()]
+
+    def on_first_request() -> None:
+        started[0] = time.monotonic()  # the duration excludes the wait for a slot
+        _emit(on_event, ScrapeEvent("started", company))
+
+    fetcher = run_fetcher.scope(on_first_request)
 
     def result(state: Any, jobs: Sequence[Job] = (), error: str | None = None) -> CompanyResult:
-        ms = int((time.monotonic() - started) * 1000)
+        ms = int((time.monotonic() - started[0]) * 1000)
         return CompanyResult(company, state, tuple(jobs), error, ms, fetcher.requests)
 
     try:
@@ -87,7 +103,7 @@ async def _run_company(
         res = result("failed", error=error_text(exc))
     except Exception as exc:  # noqa: BLE001 - a bug in one board must not end the run
         res = result("failed", error=f"{type(exc).__name__}: {exc}")
-    on_event(ScrapeEvent(_EVENT_KINDS[res.state], company, res))
+    _emit(on_event, ScrapeEvent(_EVENT_KINDS[res.state], company, res))
     return res
 
 

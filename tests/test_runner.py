@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
+from aiohttp import web
 
 import scraper.runner as runner
 from scraper.fetch import FetchSettings
@@ -170,3 +174,130 @@ def test_api_link_on_the_page_host_is_taken_as_that_ats() -> None:
     assert (target.ats, target.board, target.endpoint) == (
         "greenhouse", "acme", "http://127.0.0.1:9000/v1/boards/acme/jobs?content=true",
     )  # fmt: skip
+
+
+async def test_failing_event_handler_does_not_stop_the_run(sim: Simulator) -> None:
+    cs = companies(sim, failing=False)[:4]
+    calls: list[str] = []
+
+    def on_event(e: ScrapeEvent) -> None:
+        calls.append(e.kind)
+        raise RuntimeError("display broke")
+
+    results = await scrape(cs, on_event=on_event, settings=FAST)
+    assert [(r.state, r.error) for r in results] == [("ok", None)] * 4
+    assert sorted(calls) == ["finished"] * 4 + ["started"] * 4
+
+
+@pytest.mark.parametrize("cap", [0, 2])
+async def test_detail_calls_are_capped_per_company(sim: Simulator, cap: int) -> None:
+    cs = [c for c in companies(sim, failing=False) if c.ats in ("smartrecruiters", "workday")]
+    settings = replace(FAST, detail_cap=cap)
+    uncapped = await scrape(cs, on_event=lambda e: None, settings=FAST)
+    capped = await scrape(cs, on_event=lambda e: None, settings=settings)
+    for full, r in zip(uncapped, capped, strict=True):
+        details = min(len(full.jobs), FAST.detail_cap)
+        assert len(full.jobs) > cap, r.company  # the cap is what limits the calls
+        assert (r.state, r.requests) == ("ok", full.requests - details + cap), r.company
+        assert {j.external_id for j in r.jobs} == {j.external_id for j in full.jobs}
+
+
+def _posting(n: int, base: str) -> str:
+    data = {"@context": "https://schema.org", "@type": "JobPosting", "title": f"Job {n}",
+            "identifier": {"@type": "PropertyValue", "value": str(n)},
+            "hiringOrganization": {"@type": "Organization", "name": "Acme"},
+            "url": f"{base}/jobs/{n}"}
+    return f'<html><head><script type="application/ld+json">{json.dumps(data)}</script></head></html>'
+
+
+@contextlib.asynccontextmanager
+async def _site(hits: list[str], links: list[str] | None = None) -> AsyncIterator[str]:
+    """A careers site on its own port: /careers lists ``links`` (``{base}`` filled in), each
+    /jobs/N page holds one JobPosting; every path served is appended to ``hits``."""
+    base = ""
+
+    async def careers(request: web.Request) -> web.Response:
+        hits.append(request.path)
+        body = "".join(f'<a href="{u.format(base=base)}">job</a>' for u in links or [])
+        return web.Response(text=f"<html><body>{body}</body></html>", content_type="text/html")
+
+    async def job(request: web.Request) -> web.Response:
+        hits.append(request.path)
+        return web.Response(text=_posting(int(request.match_info["n"]), base),
+                            content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/careers", careers)
+    app.router.add_get("/jobs/{n}", job)
+    run = web.AppRunner(app, shutdown_timeout=0.1)
+    await run.setup()
+    site = web.TCPSite(run, "127.0.0.1", 0)
+    await site.start()
+    base = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    try:
+        yield base
+    finally:
+        await run.cleanup()
+
+
+async def test_jsonld_follows_same_site_job_links_only_and_capped() -> None:
+    other_hits: list[str] = []
+    own_hits: list[str] = []
+    async with _site(other_hits) as other:
+        links = [f"{other}/jobs/99", "http://localhost:{base_port}/jobs/98"]
+        links += [f"{{base}}/jobs/{n}" for n in range(1, 6)]
+        async with _site(own_hits, links) as own:
+            port = own.rsplit(":", 1)[1]
+            links[1] = links[1].replace("{base_port}", port)  # same port, other host name
+            acme = Company("Acme", "jsonld", "acme", f"{own}/careers", company_id=1)
+            [r] = await scrape([acme], on_event=lambda e: None,
+                               settings=replace(FAST, jsonld_follow_cap=3))
+    assert (r.state, sorted(j.external_id for j in r.jobs)) == ("ok", ["1", "2", "3"])
+    assert (other_hits, sorted(own_hits)) == ([], ["/careers", "/jobs/1", "/jobs/2", "/jobs/3"])
+
+
+async def test_started_is_sent_when_the_first_request_gets_its_slot() -> None:
+    release = asyncio.Event()
+    served: list[str] = []
+
+    async def board(request: web.Request) -> web.Response:
+        served.append(request.path)
+        await release.wait()
+        return web.json_response({"jobs": []})
+
+    app = web.Application()
+    app.router.add_get("/{board}", board)
+    run = web.AppRunner(app, shutdown_timeout=0.1)
+    await run.setup()
+    site = web.TCPSite(run, "127.0.0.1", 0)
+    await site.start()
+    base = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    cs = [Company(f"C{i}", "greenhouse", f"c{i}", f"{base}/c{i}", company_id=i) for i in range(3)]
+    events: list[tuple[str, str]] = []
+    try:
+        task = asyncio.create_task(scrape(
+            cs, on_event=lambda e: events.append((e.kind, e.company.board)),
+            settings=replace(FAST, concurrency=1),
+        ))
+        while not served:
+            await asyncio.sleep(0.01)
+        waiting = list(events)  # one slot: the other two are still queued
+        release.set()
+        results = await task
+    finally:
+        await run.cleanup()
+    assert waiting == [("started", "c0")]
+    assert [r.state for r in results] == ["ok"] * 3
+    for c in cs:
+        mine = [k for k, b in events if b == c.board]
+        assert mine == ["started", "finished"], c.board
+
+
+async def test_company_failing_before_any_request_is_never_started() -> None:
+    bad = Company("Nowhere", "jsonld", "nowhere", "ftp://example.org/careers", company_id=1)
+    events: list[ScrapeEvent] = []
+    [r] = await scrape([bad], on_event=events.append, settings=FAST)
+    assert (r.state, r.error, r.requests) == (
+        "failed", "only http and https URLs can be detected: ftp://example.org/careers", 0,
+    )  # fmt: skip
+    assert [e.kind for e in events] == ["failed"]
