@@ -74,9 +74,15 @@ def unique(items: Iterable[str | None]) -> tuple[str, ...]:
     return tuple(out)
 
 
-_EPOCH_MS_THRESHOLD = 100_000_000_000  # above: milliseconds; below: seconds
-_MIN_YEAR, _MAX_YEAR = 1970, 2200
-_NUMERIC = re.compile(r"^\d{9,14}(?:\.\d+)?$")
+# Epoch units told apart by magnitude: 1e11 s is the year 5138, 1e11 ms is 1973 and
+# 1e14 ms is 5138 again, so a createdAt in seconds is never read as 1970.
+_EPOCH_MS_THRESHOLD = 100_000_000_000
+_EPOCH_US_THRESHOLD = 100_000_000_000_000
+# Dates before 1990 or more than two years ahead are placeholders (epoch 0, 1900-01-01,
+# 2099-12-31), not when a posting was published.
+_MIN_YEAR, _MAX_YEAR = 1990, 2200
+_MAX_AHEAD = timedelta(days=731)
+_NUMERIC = re.compile(r"^\d{9,17}(?:\.\d+)?$")
 _RELATIVE = re.compile(
     r"^(?:posted\s+)?(?:(?P<today>today|just now)|(?P<yesterday>yesterday)"
     r"|(?P<n>\d+)\+?\s+days?\s+ago)$",
@@ -101,18 +107,26 @@ def _format(dt: datetime) -> str | None:
 def _from_epoch(number: float) -> str | None:
     if number <= 0:
         return None
-    seconds = number / 1000 if number >= _EPOCH_MS_THRESHOLD else number
+    if number >= _EPOCH_US_THRESHOLD:
+        seconds = number / 1_000_000
+    elif number >= _EPOCH_MS_THRESHOLD:
+        seconds = number / 1000
+    else:
+        seconds = number
     try:
         return _format(datetime.fromtimestamp(seconds, tz=UTC))
     except (OverflowError, ValueError, OSError):
         return None
 
 
+def _now(now: datetime | None) -> datetime:
+    base = now or datetime.now(UTC)
+    return base.replace(tzinfo=UTC) if base.tzinfo is None else base
+
+
 def _relative(match: re.Match[str], now: datetime | None) -> str | None:
     """'Posted 3 Days Ago' -> midnight UTC of that day (stable across re-scrapes of a day)."""
-    base = now or datetime.now(UTC)
-    if base.tzinfo is None:
-        base = base.replace(tzinfo=UTC)
+    base = _now(now)
     days = 0 if match["today"] else 1 if match["yesterday"] else int(match["n"])
     if days > 36_500:
         return None
@@ -142,9 +156,22 @@ def _from_text(text: str, now: datetime | None) -> str | None:
 
 
 def to_utc_iso(value: object, *, now: datetime | None = None) -> str | None:
-    """Any date shape of FORMATS.md (epoch ms, ISO with offset/Z, '... UTC', date only,
+    """Any date shape of FORMATS.md (epoch s/ms/µs, ISO with offset/Z, '... UTC', date only,
     no timezone, Workday 'Posted 3 Days Ago' against ``now``) -> '2026-09-25T20:45:00Z'.
-    A value without a timezone is taken as UTC."""
+    A value without a timezone is taken as UTC; one before 1990 or more than two years
+    after ``now`` (default: the clock) is None."""
+    found = _to_utc_iso(value, now)
+    if found is None:
+        return None
+    try:
+        latest = _format(_now(now) + _MAX_AHEAD)
+    except OverflowError:  # a ``now`` at the end of time: nothing is too far ahead
+        latest = None
+    # Same fixed-width format: string order is time order.
+    return found if latest is None or found <= latest else None
+
+
+def _to_utc_iso(value: object, now: datetime | None) -> str | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, datetime):

@@ -44,6 +44,15 @@ NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
         ("Posted 3 Days Ago", "2026-11-25T00:00:00Z"),
         ("Posted 30+ Days Ago", "2026-10-29T00:00:00Z"),
         ("posted 1 day ago", "2026-11-27T00:00:00Z"),
+        ("Posted 30+ days ago", "2026-10-29T00:00:00Z"),
+        ("2026-09-25T16:45:00.123456-04:00", "2026-09-25T20:45:00Z"),  # microseconds, offset
+        ("2026-09-25 15:46:07", "2026-09-25T15:46:07Z"),  # space, no timezone: UTC
+        ("2026-09-25T15:46", "2026-09-25T15:46:00Z"),
+        (1790347500.75, "2026-09-25T14:45:00Z"),  # fractional epoch seconds
+        (1790347500000000, "2026-09-25T14:45:00Z"),  # epoch microseconds
+        ("1790347500", "2026-09-25T14:45:00Z"),  # epoch seconds as text: not 1970
+        (631152000, "1990-01-01T00:00:00Z"),  # the earliest date we believe
+        ("2028-11-27T00:00:00Z", "2028-11-27T00:00:00Z"),  # within two years of now
     ],
 )
 def test_date_shapes_become_utc_iso(value: object, expected: str) -> None:
@@ -53,10 +62,19 @@ def test_date_shapes_become_utc_iso(value: object, expected: str) -> None:
 @pytest.mark.parametrize(
     "value",
     ["", "   ", "N/A", "not a date", "2026-13-45", "0001-01-01", "Posted Someday", "99999999999999999999",
-     None, True, 0, -1, float("nan"), float("inf"), 10**30, [], {}, "Posted 99999999 Days Ago"],
+     None, True, 0, -1, float("nan"), float("inf"), 10**30, [], {}, "Posted 99999999 Days Ago",
+     # placeholders far in the past or future: an epoch-0 date, 1900, "2099-12-31"
+     "1970-01-01T00:00:00Z", 2026, 86_400_000, "1900-01-01", "1989-12-31T23:59:59Z",
+     "2099-12-31", "2029-01-01", 4102444800000],
 )
 def test_garbage_dates_are_none(value: object) -> None:
     assert to_utc_iso(value, now=NOW) is None
+
+
+def test_far_future_is_judged_against_the_real_clock_without_now() -> None:
+    next_year = datetime.now(UTC).year + 1
+    assert to_utc_iso(f"{next_year}-01-01") == f"{next_year}-01-01T00:00:00Z"
+    assert to_utc_iso(f"{next_year + 3}-01-01") is None
 
 
 def test_relative_date_without_now_uses_today() -> None:

@@ -255,3 +255,15 @@ def test_registry_refuses_a_job_without_any_http_url(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr("scraper.boards.get_parser", lambda fmt: _one_job_parser("data:text/html,x"))
     with pytest.raises(ParseError, match="posting 1 has no http\\(s\\) url"):
         parse("lever", b"[]", board="acme", url="file:///tmp/board.json")
+
+
+@pytest.mark.parametrize(
+    ("created_at", "posted_at"),
+    [(1790347500000, "2026-09-25T14:45:00Z"), (1790347500, "2026-09-25T14:45:00Z"), (0, None),
+     (4102444800000, None)],
+)
+def test_lever_created_at_in_ms_or_seconds_never_gives_1970(created_at: int, posted_at: str | None) -> None:
+    document = json.loads((FIXTURES / "lever" / "postings_basic.json").read_bytes())
+    document[0]["createdAt"] = created_at
+    jobs = parse("lever", document, board="acme", url="https://example.test/acme", now=NOW)
+    assert jobs[0].posted_at == posted_at
