@@ -4,6 +4,7 @@ as soon as its company ends (no Streamlit here; the registry and the CLI both ca
 from __future__ import annotations
 
 import asyncio
+import logging
 import queue
 import sys
 import threading
@@ -20,6 +21,8 @@ from app import store
 from scraper.fetch import FetchSettings
 from scraper.models import Company, CompanyResult, ScrapeEvent
 from scraper.runner import scrape
+
+log = logging.getLogger(__name__)
 
 ProgressState = Literal["running", "ok", "failed", "cancelled"]
 
@@ -89,7 +92,7 @@ class _Writer:
     def _save(self, batch: list[CompanyResult]) -> None:
         try:
             counts = store.save_company_results(self.con, self.run_id, batch, self.seen_at)
-        except (duckdb.Error, store.StoreError) as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever breaks a save, the writer lives on
             if len(batch) > 1:
                 # One company's bad data must not lose the others sharing its transaction.
                 for result in batch:
@@ -98,6 +101,7 @@ class _Writer:
             # The run goes on (other companies may still save); the run row says what broke.
             self.error = self.error or f"saving results failed: {exc}"
             for r in batch:
+                self._record_failure(r, f"not saved: {exc}")
                 self._emit(CompanyProgress(r.company, "failed", len(r.jobs), 0, 0,
                                            r.duration_ms, f"not saved: {exc}"))
             return
@@ -105,10 +109,24 @@ class _Writer:
             self._emit(CompanyProgress(r.company, r.state, c.jobs_seen, c.jobs_new,
                                        c.jobs_closed, r.duration_ms, r.error))
 
+    def _record_failure(self, result: CompanyResult, error: str) -> None:
+        """Save ``result`` as failed without its jobs (closing nothing), so the run's counts
+        include it; when even that cannot be saved, the run row's error still tells."""
+        failed = CompanyResult(result.company, "failed", (), error, result.duration_ms,
+                               result.requests)
+        try:
+            store.save_company_results(self.con, self.run_id, [failed], self.seen_at)
+        except Exception as exc:  # noqa: BLE001 - already reported; the save error is the news
+            log.warning("could not record %s as failed: %s", result.company.name, exc)
+
     def _emit(self, progress: CompanyProgress) -> None:
         self.saved.append(progress)
-        if self.on_progress is not None:
+        if self.on_progress is None:
+            return
+        try:
             self.on_progress(progress)
+        except Exception:  # noqa: BLE001 - a display problem must not stop later saves
+            log.exception("progress handler failed on %s", progress.company.name)
 
 
 def run_scrape(
@@ -132,6 +150,8 @@ def run_scrape(
     thread.start()
 
     def on_event(event: ScrapeEvent) -> None:
+        # 'started' comes when the company's first request has a connection slot: until
+        # then the company shows as queued.
         if event.kind == "started":
             if on_progress is not None:
                 on_progress(CompanyProgress(event.company, "running"))

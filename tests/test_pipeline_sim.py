@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -208,3 +209,53 @@ def test_cli_scrape_says_so_when_the_database_is_held(
     monkeypatch.setattr(app.db, "connect", held)
     assert cli_scrape(db=str(tmp_path / "x.duckdb"), companies_file=None) == 1
     assert "is open in another process" in capsys.readouterr().err
+
+
+def test_failing_progress_handler_loses_no_saves(
+    con: duckdb.DuckDBPyConnection, sim: Simulator
+) -> None:
+    companies = saved_companies(con, sim, failing=False)[:4]
+    calls: list[str] = []
+
+    def on_progress(p: CompanyProgress) -> None:
+        calls.append(p.state)
+        raise RuntimeError("display broke")
+
+    run_id = store.start_run(con, "test", len(companies))
+    summary = run_scrape(con, run_id, companies, settings=FAST, on_progress=on_progress)
+    assert (summary.state, summary.companies_ok, summary.error) == ("finished", 4, None)
+    assert sorted(calls) == ["ok"] * 4 + ["running"] * 4
+    for c in companies:
+        assert open_ids(con, c) == sim.expected_job_ids(c.board), c.board
+
+
+def test_company_whose_save_raises_fails_alone_and_the_run_says_why(
+    con: duckdb.DuckDBPyConnection, sim: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    companies = saved_companies(con, sim, failing=False)[:4]
+    doomed = companies[1]
+    real_save = store.save_company_results
+
+    def save(c: duckdb.DuckDBPyConnection, run_id: int, batch: list[Any], seen_at: Any) -> Any:
+        if any(r.company == doomed and r.jobs for r in batch):  # its jobs cannot be written
+            raise duckdb.IOException("disk full")
+        return real_save(c, run_id, batch, seen_at)
+
+    monkeypatch.setattr(store, "save_company_results", save)
+    progress: list[CompanyProgress] = []
+    run_id = run(con, companies, on_progress=progress)
+    finals = {p.company.board: (p.state, p.error) for p in progress if p.state != "running"}
+    assert finals == {
+        c.board: ("failed", "not saved: disk full") if c == doomed else ("ok", None)
+        for c in companies
+    }
+    for c in companies:
+        assert open_ids(con, c) == (set() if c == doomed else sim.expected_job_ids(c.board))
+    # The unsaved company still has its failed run_results row, so the run's counts add up.
+    row = con.execute("SELECT state, companies_ok, companies_failed, error FROM runs "
+                      "WHERE run_id = ?", [run_id]).fetchone()
+    assert row == ("failed", 3, 1, "saving results failed: disk full")
+    assert con.execute("SELECT state, jobs_seen, error FROM run_results WHERE run_id = ? "
+                       "AND company_id = ?", [run_id, doomed.company_id]).fetchall() == [
+        ("failed", 0, "not saved: disk full"),
+    ]

@@ -3,9 +3,12 @@ company's failure to save does not lose the others."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 import duckdb
+import pytest
 
 from app import store
 from app.pipeline import CompanyProgress, _Writer
@@ -31,3 +34,42 @@ def test_one_unsaveable_company_does_not_lose_its_batch(fresh_db: duckdb.DuckDBP
     ]
     assert seen[1].error is not None and seen[1].error.startswith("not saved: company Orphan has no id")
     assert fresh_db.execute("SELECT job_id FROM jobs").fetchall() == [("lever:good:1",)]
+
+
+def test_unexpected_save_error_fails_its_company_and_the_writer_goes_on(
+    fresh_db: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = store.save_companies(fresh_db, [
+        Company("A", "lever", "a", "https://jobs.lever.co/a"),
+        Company("B", "lever", "b", "https://jobs.lever.co/b"),
+    ])  # fmt: skip
+    real_save = store.save_company_results
+
+    def save(con: duckdb.DuckDBPyConnection, run_id: int, batch: list[CompanyResult],
+             seen_at: datetime) -> Any:
+        if any(r.company == a and r.jobs for r in batch):
+            raise ValueError("bad salary")  # a bug in the store, not a DuckDB error
+        return real_save(con, run_id, batch, seen_at)
+
+    monkeypatch.setattr(store, "save_company_results", save)
+    run_id = store.start_run(fresh_db, "test", 2)
+    seen: list[str] = []
+
+    def on_progress(p: CompanyProgress) -> None:
+        seen.append(f"{p.company.name} {p.state} {p.error}")
+        raise RuntimeError("display broke")  # must not stop the writer either
+
+    writer = _Writer(fresh_db, run_id, datetime(2026, 11, 1), on_progress)
+    job = Job(source="lever", board="a", external_id="1", title="Engineer", company="A",
+              url="https://jobs.lever.co/a/1")
+    writer.inbox.put(CompanyResult(a, "ok", (job,)))
+    writer.inbox.put(CompanyResult(b, "ok", (replace(job, board="b"),)))
+    writer.inbox.put(None)
+    writer.run()  # returns: neither error escapes the writer's thread
+
+    assert seen == ["A failed not saved: bad salary", "B ok None"]
+    assert writer.error == "saving results failed: bad salary"
+    assert fresh_db.execute("SELECT company_id, state, error FROM run_results ORDER BY 1").fetchall() == [
+        (a.company_id, "failed", "not saved: bad salary"),
+        (b.company_id, "ok", None),
+    ]
