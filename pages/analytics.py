@@ -134,6 +134,12 @@ def _bars(frame: pl.DataFrame, category: str, value: str, title: str, x_title: s
     )
 
 
+def _workplace_axis() -> alt.Axis:
+    """Axis labels 'On-site', 'Unknown' for the stored codes (the data keeps the codes)."""
+    pairs = ", ".join(f"'{k}': '{v}'" for k, v in WORKPLACE_LABELS.items())
+    return alt.Axis(labelExpr=f"{{{pairs}}}[datum.value] || datum.value")
+
+
 def _show(chart: alt.Chart | alt.LayerChart | alt.FacetChart, frame: pl.DataFrame, empty: str) -> None:
     if frame.is_empty():
         st.caption(empty)
@@ -178,22 +184,55 @@ def salary_chart(board: Dashboard) -> None:
     _show(chart, frame, "No open job in this view states a salary with a department.")
 
 
+def days_open_chart(board: Dashboard) -> None:
+    frame = board.days_open
+    longest = float(frame["median_days"].max() or 0) if frame.height else 0.0
+    chart = _bars(frame, "company", "median_days",
+                  "Median days open of postings closed in the range", "Days open (median)",
+                  "Company").encode(
+        # At least one day wide: an all-zero domain draws ticks like 0.000000.
+        x=alt.X("median_days:Q", title="Days open (median)",
+                scale=alt.Scale(domain=[0, max(1.0, longest)]), axis=alt.Axis(format="~r")),
+    )
+    _show(chart, frame, "No posting closed in this range.")
+    if frame.height and longest < 1:
+        st.caption("Postings closed in this range were open for less than a day (median).")
+
+
+def health_chart(frame: pl.DataFrame) -> alt.Chart:
+    """Runs per company split into OK and failed, worst first: a 0% board is a full red bar."""
+    return (
+        alt.Chart(frame, title="Scrape success rate over the last 10 runs")
+        .transform_calculate(failed="datum.runs - datum.ok")
+        .transform_fold(["ok", "failed"], as_=["outcome", "count"])
+        .mark_bar()
+        .encode(
+            x=alt.X("count:Q", title="Runs", stack="zero"),
+            y=alt.Y("company:N", title="Company",
+                    sort=alt.EncodingSortField("success_rate", order="ascending")),
+            color=alt.Color("outcome:N", title="Outcome", sort=["ok", "failed"],
+                            scale=alt.Scale(domain=["ok", "failed"],
+                                            range=["#2e7d32", "#c62828"])),
+            order=alt.Order("outcome:N", sort="descending"),
+            tooltip=["company:N", "outcome:N", "count:Q",
+                     alt.Tooltip("success_rate:Q", title="Success rate", format=".0%")],
+        )
+    )
+
+
+def health_table(frame: pl.DataFrame) -> pl.DataFrame:
+    """The health frame for display: a blank 'Last error' reads better than None."""
+    return frame.with_columns(pl.col("last_error").fill_null(""))
+
+
 def health_section(board: Dashboard) -> None:
     frame = board.scrape_health
     if frame.is_empty():
         st.caption("No scrape has run yet.")
         return
-    st.altair_chart(
-        _bars(frame, "company", "success_rate", "Scrape success rate over the last 10 runs",
-              "Success rate", "Company").encode(
-            x=alt.X("success_rate:Q", title="Success rate", axis=alt.Axis(format="%"),
-                    scale=alt.Scale(domain=[0, 1])),
-            y=alt.Y("company:N", title="Company", sort="x"),
-        ),
-        width="stretch",
-    )
+    st.altair_chart(health_chart(frame), width="stretch")
     st.dataframe(
-        frame,
+        health_table(frame),
         hide_index=True,
         width="stretch",
         column_config={
@@ -202,7 +241,8 @@ def health_section(board: Dashboard) -> None:
                 "Success", format="percent", min_value=0, max_value=1),
             "last_state": "Last state",
             "last_run_at": st.column_config.DatetimeColumn("Last run (UTC)"),
-            "last_error": "Last error",
+            # Errors are long sentences: give them the room.
+            "last_error": st.column_config.TextColumn("Last error", width="large"),
         },
     )
 
@@ -220,15 +260,13 @@ def charts(board: Dashboard) -> None:
         salary_chart(board)
     with right:
         _show(_bars(board.workplace_mix, "workplace", "jobs", "Workplace mix of open jobs",
-                    "Open jobs", "Workplace"),
+                    "Open jobs", "Workplace").encode(
+                  y=alt.Y("workplace:N", title="Workplace", sort="-x", axis=_workplace_axis())),
               board.workplace_mix, "No open jobs in this view.")
         _show(_bars(board.top_departments, "department", "jobs",
                     "Top departments of open jobs", "Open jobs", "Department"),
               board.top_departments, "No open job in this view has a department.")
-        _show(_bars(board.days_open, "company", "median_days",
-                    "Median days open of postings closed in the range", "Days open (median)",
-                    "Company"),
-              board.days_open, "No posting closed in this range.")
+        days_open_chart(board)
     st.subheader("Scrape health")
     health_section(board)
 

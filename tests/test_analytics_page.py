@@ -160,3 +160,49 @@ def test_companies_without_jobs_link_to_scraping(db_path):
     at = _open({})
     assert [i.value for i in at.info] == [
         "1 company is tracked but no jobs have been scraped yet."]
+
+
+def test_workplace_axis_reads_on_site_and_unknown(db_path):
+    _seeded(db_path)
+    spec, _ = _charts(_open(RANGE))["Workplace mix of open jobs"]
+    assert spec["encoding"]["y"]["axis"] == {
+        "labelExpr": "{'remote': 'Remote', 'hybrid': 'Hybrid', 'onsite': 'On-site', "
+        "'unknown': 'Unknown'}[datum.value] || datum.value"}
+
+
+def test_health_chart_stacks_ok_and_failed_runs_so_a_dead_board_shows(db_path):
+    _seeded(db_path)
+    spec, _ = _charts(_open(RANGE))["Scrape success rate over the last 10 runs"]
+    assert spec["transform"] == [
+        {"calculate": "datum.runs - datum.ok", "as": "failed"},
+        {"fold": ["ok", "failed"], "as": ["outcome", "count"]},
+    ]
+    assert (spec["encoding"]["x"]["title"], spec["encoding"]["color"]["scale"]["domain"]) == (
+        "Runs", ["ok", "failed"])
+
+
+def test_health_table_shows_a_blank_not_none_without_an_error(db_path):
+    _seeded(db_path)
+    [table] = _open(RANGE).dataframe
+    assert list(zip(table.value["company"], table.value["last_error"], strict=True)) == [
+        ("Beta", "timeout"), ("Gamma", "HTTP 404"), ("Acme", "")]
+
+
+def test_days_open_under_a_day_says_so_and_keeps_a_readable_axis(db_path):
+    con = connect(db_path)
+    [acme] = store.save_companies(
+        con, [Company("Acme", "greenhouse", "acme", "https://boards.greenhouse.io/acme")])
+    jobs = seed_jobs(acme, acme, acme)
+    for hour, seen in ((8, ("a1", "a2")), (9, ("a1",))):
+        at = datetime(2026, 3, 9, hour)
+        run_id = store.start_run(con, "test", 1, at=at)
+        store.save_company_results(
+            con, run_id, [CompanyResult(acme, "ok", tuple(jobs[i] for i in seen))], at)
+        store.finish_run(con, run_id, "finished", at=at)
+    con.close()
+    at = _open(RANGE)
+    spec, frame = _charts(at)["Median days open of postings closed in the range"]
+    assert frame.rows() == [("Acme", 1, 0.0)]
+    assert spec["encoding"]["x"]["scale"] == {"domain": [0, 1.0]}
+    assert "Postings closed in this range were open for less than a day (median)." in [
+        c.value for c in at.caption]
