@@ -20,6 +20,7 @@ SORTS: dict[str, str] = {
     "salary": "coalesce(salary_year_max, salary_year_min)",
     "company": "lower(company)",
     "title": "lower(title)",
+    "closed": "closed_at",
 }
 
 # What the table shows: enough to read and triage, no descriptions (those are heavy).
@@ -174,15 +175,51 @@ def has_jobs(con: duckdb.DuckDBPyConnection) -> bool:
     return con.execute("SELECT EXISTS (SELECT 1 FROM jobs)").fetchall() == [(True,)]
 
 
+def _amount(value: float) -> str:
+    """``120,000``; cents kept only when there are any (``22.50`` an hour)."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
 def salary_text(
     low: float | None, high: float | None, currency: str | None, period: str | None
 ) -> str | None:
     """A salary for people: ``120,000–150,000 USD / year``; None when there is none."""
-    amounts = [f"{v:,.0f}" for v in (low, high) if v is not None]
+    amounts = [_amount(v) for v in (low, high) if v is not None]
     if not amounts:
         return None
     span = "–".join(dict.fromkeys(amounts))
     return " ".join(p for p in (span, currency, f"/ {period}" if period else None) if p)
+
+
+PERIOD_SHORT = {"year": "/yr", "month": "/mo", "week": "/wk", "day": "/day", "hour": "/hr"}
+
+
+def _short_amount(value: float) -> str:
+    """``64k``, ``5.5k``, ``1.79M``, ``22.5``: amounts that fit a table cell."""
+    size, suffix = next((s, x) for s, x in ((1e6, "M"), (1e3, "k"), (1, "")) if value >= s or s == 1)
+    scaled = value / size
+    digits = 0 if scaled >= 100 else 2 if suffix == "M" or scaled < 10 else 1
+    text = f"{scaled:.{digits}f}"
+    return (text.rstrip("0").rstrip(".") if digits else text) + suffix
+
+
+def salary_short(
+    low: float | None,
+    high: float | None,
+    currency: str | None,
+    period: str | None,
+    per_year: float | None = None,
+) -> str | None:
+    """A salary for a table cell: ``64k–73k GBP/yr``, or ``60–80 USD/hr ≈166k/yr`` when
+    the period is not a year (the table sorts by the annual amount, so show it)."""
+    amounts = [_short_amount(v) for v in (low, high) if v is not None]
+    if not amounts:
+        return None
+    text = "–".join(dict.fromkeys(amounts))
+    text += (f" {currency}" if currency else "") + PERIOD_SHORT.get(period or "", "")
+    if per_year is not None and period not in (None, "year"):
+        text += f" ≈{_short_amount(per_year)}/yr"
+    return text
 
 
 def with_salary_text(frame: pl.DataFrame) -> pl.DataFrame:
@@ -192,6 +229,25 @@ def with_salary_text(frame: pl.DataFrame) -> pl.DataFrame:
         for r in frame.iter_rows(named=True)
     ]
     return frame.with_columns(pl.Series("salary", texts, dtype=pl.String))
+
+
+BLANK = "—"  # what a table cell shows for a missing value (Streamlit would print "None")
+_TABLE_DATES = ("posted_at", "first_seen_at", "closed_at")
+
+
+def page_for_table(frame: pl.DataFrame) -> pl.DataFrame:
+    """A page (from ``jobs_page``) as the table shows it: a short ``salary`` text, dates as
+    ``YYYY-MM-DD`` and ``—`` wherever a value is missing; ids, link and team fields kept."""
+    salaries = [
+        salary_short(r["salary_min"], r["salary_max"], r["salary_currency"], r["salary_period"],
+                     r["salary_year"])
+        for r in frame.iter_rows(named=True)
+    ]
+    return frame.with_columns(
+        pl.Series("salary", salaries, dtype=pl.String).fill_null(BLANK),
+        *(pl.col(c).dt.strftime("%Y-%m-%d").fill_null(BLANK) for c in _TABLE_DATES),
+        *(pl.col(c).fill_null(BLANK) for c in ("location", "workplace")),
+    )
 
 
 def csv_bytes(frame: pl.DataFrame) -> bytes:

@@ -269,3 +269,43 @@ def test_empty_database_has_no_jobs(fresh_db: duckdb.DuckDBPyConnection) -> None
 )
 def test_salary_text(args: tuple[Any, ...], expected: str | None) -> None:
     assert queries.salary_text(*args) == expected
+
+
+def test_salary_text_keeps_cents_only_when_there_are_any() -> None:
+    assert queries.salary_text(22.5, 30.0, "USD", "hour") == "22.50–30 USD / hour"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ((64000.0, 73000.0, "GBP", "year", 73000.0), "64k–73k GBP/yr"),
+        ((60.0, 80.0, "USD", "hour", 166400.0), "60–80 USD/hr ≈166k/yr"),
+        ((5500.0, None, "EUR", "month", 66000.0), "5.5k EUR/mo ≈66k/yr"),
+        ((1790000.0, 2360000.0, "INR", "year", 2360000.0), "1.79M–2.36M INR/yr"),
+        ((None, 90000.0, "USD", "year", 90000.0), "90k USD/yr"),
+        ((12345.0, None, None, None, None), "12.3k"),
+        ((None, None, "EUR", "year", None), None),
+    ],
+)
+def test_salary_short_fits_a_table_cell(args: tuple[Any, ...], expected: str | None) -> None:
+    assert queries.salary_short(*args) == expected
+
+
+def test_page_for_table_shows_a_dash_for_missing_values(con: duckdb.DuckDBPyConnection) -> None:
+    page = queries.page_for_table(queries.jobs_page(con, JobFilters(include_closed=True)))
+    rows = {short([r["job_id"]])[0]: r for r in page.iter_rows(named=True)}
+    shown = ("location", "workplace", "salary", "posted_at", "closed_at")
+    assert [rows["b1"][c] for c in shown] == ["New York", "—", "—", "—", "—"]
+    assert [rows["a4"][c] for c in shown] == [
+        "Remote - US", "remote", "60–80 USD/hr ≈166k/yr", _iso(1)[:10], "—"  # type: ignore[index]
+    ]
+    closed = queries.job_detail(con, _id("a3"))
+    assert closed is not None
+    assert rows["a3"]["closed_at"] == f"{closed['closed_at']:%Y-%m-%d}"
+    assert rows["a3"]["salary"] == "50k GBP/yr"
+
+
+def test_sort_by_closed_puts_the_recently_closed_first(con: duckdb.DuckDBPyConnection) -> None:
+    page = queries.jobs_page(con, JobFilters(include_closed=True), sort="closed")
+    assert short(page["job_id"])[0] == "a3"
+    assert page["closed_at"].null_count() == 7
