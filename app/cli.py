@@ -25,7 +25,8 @@ def _parse(args: argparse.Namespace) -> int:
     try:
         jobs = parse(args.format, payload, board=board, url=url)
     except ScraperError as exc:
-        print(f"jobscraper parse: {path}: {exc}", file=sys.stderr)
+        hint = "" if args.url else " (pass --url with the address the payload came from)"
+        print(f"jobscraper parse: {path}: {exc}{hint}", file=sys.stderr)
         return 1
     out = sys.stdout
     for job in jobs:

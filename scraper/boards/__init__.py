@@ -50,7 +50,9 @@ def parse(
         safe = http_url(job.url) or http_url(url)
         if safe is None:
             raise ParseError(
-                fmt, f"posting {job.external_id} has no http(s) url and neither has {url!r}"
+                fmt,
+                f"posting {job.external_id} has no http(s) url of its own, and the page "
+                f"url {url!r} is not http(s) either",
             )
         if safe != job.url:
             jobs[index] = replace(job, url=safe)
