@@ -25,8 +25,7 @@ def _parse(args: argparse.Namespace) -> int:
     try:
         jobs = parse(args.format, payload, board=board, url=url)
     except ScraperError as exc:
-        hint = "" if args.url else " (pass --url with the address the payload came from)"
-        print(f"jobscraper parse: {path}: {exc}{hint}", file=sys.stderr)
+        print(f"jobscraper parse: {path}: {exc}", file=sys.stderr)
         return 1
     out = sys.stdout
     for job in jobs:
@@ -74,7 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("format", choices=SOURCES)
     p.add_argument("file")
     p.add_argument("--board", help="board slug (default: the file's name)")
-    p.add_argument("--url", help="the URL the payload came from")
+    p.add_argument(
+        "--url", help="the http(s) URL the payload came from (postings without their own URL link to it)"
+    )
     p.set_defaults(func=_parse)
 
     p = sub.add_parser("detect", help="tell the ATS, board and API endpoint of a URL")
