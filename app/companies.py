@@ -33,6 +33,7 @@ from scraper.models import SOURCES, Company, CompanyResult, ScrapeEvent
 from scraper.runner import scrape
 
 CSV_COLUMNS = ("name", "url", "ats", "board", "enabled")
+NOT_A_URL = "not a URL: paste a careers page address starting with https://"
 PASTE_UNKNOWN_HOST = (
     "no ATS recognised in this URL: pick the ATS for other hosts "
     "(jsonld for a careers page with schema.org job postings)"
@@ -94,10 +95,13 @@ def default_name(company: Company) -> str:
     return " ".join(w[:1].upper() + w[1:] for w in words) or slug
 
 
-def _reason(exc: store.StoreError) -> str:
+def _reason(exc: store.StoreError, url: str) -> str:
     cause = exc.__cause__
     if isinstance(cause, DetectError):
-        return PASTE_UNKNOWN_HOST if cause.reason == UNKNOWN_HOST else cause.reason
+        if cause.reason == UNKNOWN_HOST:
+            return PASTE_UNKNOWN_HOST
+        # Plain words ("not a url") have no scheme: the detector's http-only note misleads.
+        return NOT_A_URL if not urlsplit(url).scheme else cause.reason
     return str(exc)
 
 
@@ -110,7 +114,7 @@ def _entry(where: str, config: Mapping[str, Any], fallback_ats: str = "") -> Ent
     except store.StoreError as exc:
         unknown = isinstance(exc.__cause__, DetectError) and exc.__cause__.reason == UNKNOWN_HOST
         if not (fallback_ats and unknown):
-            return Entry(where, url, error=_reason(exc))
+            return Entry(where, url, error=_reason(exc, url))
         return _entry(where, {**config, "ats": fallback_ats})
     if not str(config.get("name") or "").strip():
         company = replace(company, name=default_name(company))

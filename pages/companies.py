@@ -143,9 +143,16 @@ def add_section() -> None:
         _check_paste()
 
 
+def table_view(frame: pl.DataFrame) -> pl.DataFrame:
+    """The overview for display: blanks and 'never' instead of None before a first scrape."""
+    return frame.drop("company_id").with_columns(
+        pl.col("last_state").fill_null("never"), pl.col("last_error").fill_null("")
+    )
+
+
 def table_section(frame: pl.DataFrame) -> None:
     st.dataframe(
-        frame.drop("company_id"),
+        table_view(frame),
         hide_index=True,
         # The long URL goes last so counts and the last outcome stay in view.
         column_order=["name", "ats", "board", "enabled", "open_jobs", "total_jobs", "last_state",
@@ -161,19 +168,29 @@ def table_section(frame: pl.DataFrame) -> None:
             "last_state": "Last scrape",
             "last_scraped_at": st.column_config.DatetimeColumn("Last scraped (UTC)"),
             "last_jobs_seen": "Jobs seen",
-            "last_error": "Last error",
+            # Errors are sentences: wide enough to read without opening the cell.
+            "last_error": st.column_config.TextColumn("Last error", width="large"),
         },
     )
+
+
+def _remember_pick() -> None:
+    st.session_state.manage_pick = st.session_state.manage_id
 
 
 def manage_section(frame: pl.DataFrame) -> None:
     st.subheader("Manage")
     rows = {r["company_id"]: r for r in frame.iter_rows(named=True)}
+    # A rename changes the option labels, which makes the browser reset the box to the first
+    # company: restore the pick so a following Delete… hits the company just renamed.
+    if st.session_state.get("manage_pick") in rows:
+        st.session_state.manage_id = st.session_state.manage_pick
     company_id = st.selectbox(
         "Company",
         list(rows),
         key="manage_id",
         format_func=lambda i: f"{rows[i]['name']} ({rows[i]['ats']}: {rows[i]['board']})",
+        on_change=_remember_pick,
     )
     if company_id is None:
         return

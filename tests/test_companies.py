@@ -312,3 +312,10 @@ async def test_check_reports_a_missing_page_readably(careers_site: str) -> None:
     company = Company("Initech", "jsonld", "127.0.0.1", f"{careers_site}/gone")
     (result,) = await co.check_async([company], FAST)
     assert co.check_message(result) == "Initech: failed: 404 board not found"
+
+
+def test_paste_of_plain_words_says_it_is_not_a_url() -> None:
+    assert outcomes(co.parse_paste("not a url\nftp://x")) == [
+        ("line 1", None, co.NOT_A_URL),
+        ("line 2", None, "only http and https URLs can be detected"),
+    ]

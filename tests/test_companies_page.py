@@ -91,7 +91,7 @@ def test_paste_adds_the_valid_lines_and_names_each_rejected_one(
     assert not at.exception
     assert [s.value for s in at.success] == ["Added 2 companies: Initech, Umbrella Corp"]
     assert [e.value for e in at.error] == [
-        "Line 3 (not a url): only http and https URLs can be detected",
+        "Line 3 (not a url): not a URL: paste a careers page address starting with https://",
         "Line 4 (https://boards.greenhouse.io/globex): duplicate: already tracked as Globex",
         "Line 5 (https://careers.hooli.example/jobs): no ATS recognised in this URL: pick the "
         "ATS for other hosts (jsonld for a careers page with schema.org job postings)",
@@ -338,7 +338,7 @@ def test_check_counts_the_jobs_of_pasted_boards_without_saving(
     assert not at.exception
     assert [s.value for s in at.success] == ["Initech: would find 2 jobs"]
     assert [e.value for e in at.error] == [
-        "Line 3 (not a url): only http and https URLs can be detected",
+        "Line 3 (not a url): not a URL: paste a careers page address starting with https://",
         "Gone: failed: 404 board not found",
     ]
     assert names(db) == []
@@ -354,3 +354,27 @@ def test_check_this_board_counts_a_tracked_company(
     button(at, "Check this board").click().run()
     assert not at.exception
     assert [s.value for s in at.success] == ["Initech: would find 2 jobs"]
+
+
+def test_rename_keeps_the_renamed_company_picked_for_delete(
+    db_path: Path, db: duckdb.DuckDBPyConnection
+) -> None:
+    acme, globex = seed(db_path)
+    at = open_page()
+    at.selectbox(key="manage_id").set_value(globex.company_id).run()
+    # The browser resets a box to its first option when the labels change (a rename does).
+    at.session_state["manage_id"] = acme.company_id
+    at.text_input(key=f"name_{globex.company_id}").input("Zeta").run()
+    button(at, "Rename").click().run()
+    assert at.selectbox(key="manage_id").value == globex.company_id
+    button(at, "Delete…").click().run()
+    assert [w.value for w in at.warning] == ["Delete Zeta? It has 0 jobs."]
+
+
+def test_table_shows_never_and_blank_before_a_first_scrape(db_path: Path) -> None:
+    seed(db_path)
+    table = open_page().dataframe[0].value
+    assert table[["name", "last_state", "last_error"]].values.tolist() == [
+        ["Acme", "never", ""],
+        ["Globex", "never", ""],
+    ]
