@@ -22,9 +22,10 @@ PAGE_SIZE = 100
 SORT_LABELS = {
     "posted": "Posted",
     "first_seen": "First seen",
-    "salary": "Salary (annual)",
+    "salary": "Salary (annualized)",
     "company": "Company",
     "title": "Title",
+    "closed": "Closed (with closed jobs)",
 }
 DAY_CHOICES = (0, 1, 3, 7, 14, 30, 90)  # 0: any time (a None option would show as unset)
 NEW_CHOICES = ("", "run", "1", "7", "30")
@@ -79,7 +80,7 @@ def _page(
     frame = queries.jobs_page(
         _con, filters, sort=sort, descending=descending, offset=offset, limit=PAGE_SIZE
     )
-    return queries.with_salary_text(frame)
+    return queries.page_for_table(frame)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -97,12 +98,13 @@ def _int(text: str | None) -> int | None:
         return None
 
 
-def _float(text: str | None) -> float | None:
+def _money(text: str | None) -> int | None:
+    """A whole non-negative amount from URL text, or None."""
     try:
         value = float(text) if text else None
     except ValueError:
         return None
-    return value if value is not None and math.isfinite(value) and value >= 0 else None
+    return int(value) if value is not None and math.isfinite(value) and value >= 0 else None
 
 
 def _listed(text: str | None) -> list[str]:
@@ -120,7 +122,7 @@ def _state_from_url(companies: dict[int, str], currencies: list[str]) -> dict[st
         "jobs_workplace": [w for w in _listed(qp.get("workplace")) if w in WORKPLACES],
         "jobs_loc": qp.get("loc", ""),
         "jobs_days": days if days in DAY_CHOICES else 0,
-        "jobs_min_salary": _float(qp.get("min_salary")),
+        "jobs_min_salary": _money(qp.get("min_salary")),
         "jobs_currency": qp.get("currency") if qp.get("currency") in currencies
         else (currencies[0] if currencies else None),
         "jobs_status": [s for s in _listed(qp.get("status")) if s in store.JOB_STATUSES],
@@ -196,7 +198,8 @@ def _filter_widgets(companies: dict[int, str], currencies: list[str]) -> JobFilt
             format_func=lambda d: f"Last {d} day{'s' * (d > 1)}" if d else "Any time",
         )
         left, right = st.columns([3, 2])
-        left.number_input("Min. annual salary", min_value=0.0, step=10000.0, key="jobs_min_salary")
+        left.number_input("Min. annual salary", min_value=0, step=10000, key="jobs_min_salary",
+                          help="Annualized; only salaries in the chosen currency are compared.")
         currency_choices: list[str | None] = [*currencies] or [None]
         right.selectbox("Currency", currency_choices, key="jobs_currency")
         st.multiselect("Status", store.JOB_STATUSES, key="jobs_status")
@@ -236,27 +239,43 @@ def _move_page(step: int) -> None:
     st.session_state["jobs_page"] = max(st.session_state["jobs_page"] + step, 1)
 
 
-def _pager(total: int) -> int:
+def _pager(total: int, filters: JobFilters) -> int:
     """Page navigation; returns the 0-based offset of the page shown."""
     pages = max(math.ceil(total / PAGE_SIZE), 1)
     st.session_state["jobs_page"] = min(max(st.session_state["jobs_page"], 1), pages)
     page = st.session_state["jobs_page"]
-    prev, number, nxt, summary = st.columns([1, 2, 1, 5], vertical_alignment="bottom")
+    prev, number, nxt, summary, export = st.columns([1, 2, 1, 3, 2], vertical_alignment="bottom")
     prev.button("‹ Prev", key="jobs_prev", disabled=page <= 1, on_click=_move_page, args=(-1,))
     number.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, key="jobs_page")
     nxt.button("Next ›", key="jobs_next", disabled=page >= pages, on_click=_move_page, args=(1,))
     first = (page - 1) * PAGE_SIZE
     shown = f"{first + 1:,}–{min(first + PAGE_SIZE, total):,} of {total:,}" if total else "0 of 0"
     summary.markdown(f"**{shown}** jobs")
+    with export:
+        _export(filters, total)
     return first
+
+
+# Most useful first: the columns past the table's width need a sideways scroll.
+_COLUMNS = {
+    "title": st.column_config.TextColumn("Title", width=230),
+    "url": st.column_config.LinkColumn("Posting", display_text="Open ↗", width=64),
+    "company": st.column_config.TextColumn("Company", width=130),
+    "location": st.column_config.TextColumn("Location", width=150),
+    "salary": st.column_config.TextColumn(
+        "Salary", width=130, help="As published; ≈ the annual amount that sorting uses"),
+    "posted_at": st.column_config.TextColumn("Posted", width=88),
+    "closed_at": st.column_config.TextColumn("Closed", width=88),
+    "first_seen_at": st.column_config.TextColumn("First seen", width=88),
+    "status": st.column_config.TextColumn("Status", width=82),
+    "starred": st.column_config.CheckboxColumn("★", width=36),
+    "workplace": st.column_config.TextColumn("Workplace", width=80),
+}
 
 
 def _table(frame: pl.DataFrame, key: str, show_closed: bool) -> str | None:
     """The page of jobs with single-row selection; returns the selected job id."""
-    columns = ["title", "company", "location", "workplace", "salary", "posted_at",
-               "first_seen_at", "status", "starred", "url"]
-    if show_closed:
-        columns.insert(-1, "closed_at")
+    columns = [c for c in _COLUMNS if show_closed or c != "closed_at"]
     event = st.dataframe(
         frame,
         key=key,
@@ -264,33 +283,33 @@ def _table(frame: pl.DataFrame, key: str, show_closed: bool) -> str | None:
         selection_mode="single-row",
         hide_index=True,
         column_order=columns,
-        column_config={
-            "title": st.column_config.TextColumn("Title", width="large"),
-            "company": "Company",
-            "location": "Location",
-            "workplace": "Workplace",
-            "salary": "Salary",
-            "posted_at": st.column_config.DatetimeColumn("Posted", format="YYYY-MM-DD"),
-            "first_seen_at": st.column_config.DatetimeColumn("First seen", format="YYYY-MM-DD"),
-            "closed_at": st.column_config.DatetimeColumn("Closed", format="YYYY-MM-DD"),
-            "status": "Status",
-            "starred": st.column_config.CheckboxColumn("★"),
-            "url": st.column_config.LinkColumn("Posting", display_text="Open"),
-        },
+        column_config=_COLUMNS,
     )
     rows = event.selection.rows
     return str(frame["job_id"][rows[0]]) if rows and rows[0] < frame.height else None
 
 
-def _follow_selection(selected: str | None, table_key: str) -> None:
-    """The detail shows the selected row; clearing the selection closes it, and a job from
-    the URL shows until the user selects something."""
-    prev_key, had_selection = st.session_state.get("jobs_prev_sel", (None, False))
+def _table_key(view: str, frame: pl.DataFrame) -> str:
+    """A key that changes with the rows shown: a selection is a row number, so when a save
+    or a scrape moves the rows, the old number must not pick another job."""
+    rows = hashlib.sha1("\n".join(frame["job_id"]).encode()).hexdigest()[:12]
+    return f"jobs_table_{view}_{rows}"
+
+
+def _follow_selection(selected: str | None, view: str, table_key: str) -> None:
+    """The detail shows the selected row. Clearing the selection closes it, and so does
+    moving to another page, filter or sort (the job would no longer be in the table);
+    a job opened from the URL shows until then."""
+    prev_view, prev_key, had_selection = st.session_state.get(
+        "jobs_prev_sel", (None, None, False))
     if selected:
         st.session_state["jobs_job"] = selected
-    elif prev_key == table_key and had_selection:
-        st.session_state["jobs_job"] = None
-    st.session_state["jobs_prev_sel"] = (table_key, selected is not None)
+    else:
+        moved = prev_view is not None and prev_view != view
+        unselected = prev_key == table_key and had_selection
+        if moved or unselected:
+            st.session_state["jobs_job"] = None
+    st.session_state["jobs_prev_sel"] = (view, table_key, selected is not None)
 
 
 # -- detail -------------------------------------------------------------------------------
@@ -318,12 +337,11 @@ def _annotations(job: dict[str, Any]) -> None:
     suffix = hashlib.sha1(job["job_id"].encode()).hexdigest()[:12]
     with st.form(f"jobs_edit_{suffix}", border=True):
         st.markdown("**Team notes**")
-        status_col, star_col = st.columns([3, 1], vertical_alignment="bottom")
-        status_col.selectbox(
+        st.selectbox(
             "Status", store.JOB_STATUSES, key=f"jobs_edit_status_{suffix}",
             index=store.JOB_STATUSES.index(job["status"]),
         )
-        star_col.toggle("Starred", value=bool(job["starred"]), key=f"jobs_edit_star_{suffix}")
+        st.toggle("Starred", value=bool(job["starred"]), key=f"jobs_edit_star_{suffix}")
         st.text_area("Notes", value=job["notes"] or "", key=f"jobs_edit_notes_{suffix}")
         st.form_submit_button(
             "Save", type="primary", on_click=_save_annotations, args=(job["job_id"], suffix)
@@ -343,27 +361,46 @@ def _description(job: dict[str, Any]) -> None:
         st.caption("No description was published.")
 
 
+SALARY_SOURCES = {"structured": "from the posting's salary field",
+                  "text": "read from the description"}
+
+
+def _salary_fact(job: dict[str, Any]) -> str:
+    """``64,000–73,000 GBP / year (from ...)``, with the annual amount when paid per month,
+    hour...; ``—`` without a salary."""
+    text = queries.salary_text(
+        job["salary_min"], job["salary_max"], job["salary_currency"], job["salary_period"]
+    )
+    if text is None:
+        return "—"
+    yearly = queries.salary_text(job["salary_year_min"], job["salary_year_max"],
+                                 job["salary_currency"], "year")
+    if yearly and job["salary_period"] not in (None, "year"):
+        text += f" (≈ {yearly})"
+    return f"{text}, {SALARY_SOURCES.get(job['salary_source'] or '', 'source unknown')}"
+
+
 def _detail_view(job: dict[str, Any]) -> None:
     st.divider()
     st.subheader(job["title"])
+    if job["closed_at"]:
+        st.badge(f"Closed {job['closed_at']:%Y-%m-%d}: no longer on the board",
+                 icon=":material/block:", color="red")
     st.caption(" · ".join(p for p in (job["company"], job["location"], job["department"]) if p))
-    salary = queries.salary_text(
-        job["salary_min"], job["salary_max"], job["salary_currency"], job["salary_period"]
-    )
     facts = {
         "Locations": ", ".join(job["locations"] or []) or job["location"] or "—",
         "Workplace": job["workplace"] or "unknown",
         "Employment": job["employment_type"] or "—",
-        "Salary": f"{salary} ({job['salary_source'] or 'source unknown'})" if salary else "—",
+        "Salary": _salary_fact(job),
         "Posted": _when(job["posted_at"]),
         "First seen": _when(job["first_seen_at"]),
         "Last seen": _when(job["last_seen_at"]),
-        "Closed": _when(job["closed_at"]) if job["closed_at"] else "open",
+        "Closed": _when(job["closed_at"]) if job["closed_at"] else "— (still open)",
     }
     info, notes = st.columns([3, 2])
     with info:
         st.markdown("\n".join(f"- **{k}:** {v}" for k, v in facts.items()))
-        st.link_button("Open the posting", job["url"])
+        st.link_button("Open the posting", job["url"], icon=":material/open_in_new:")
     with notes:
         _annotations(job)
     with st.container(height=480, border=True):
@@ -388,8 +425,10 @@ def _export_data(
 
 def _export(filters: JobFilters, total: int) -> None:
     """CSV and Parquet downloads of every job matching the filters, not only this page."""
-    with st.expander(f"Export these {total:,} jobs"):
-        st.caption("Each file holds every job matching the filters; it is built when you click.")
+    with st.popover("Export", icon=":material/download:", disabled=not total,
+                    help=f"Download all {total:,} jobs matching the filters"):
+        st.caption(f"Each file holds all {total:,} jobs matching the filters, not only this "
+                   "page; it is built when you click.")
         con = ui.connection()
         csv_col, parquet_col = st.columns(2)
         csv_col.download_button(
@@ -434,14 +473,14 @@ def main() -> None:
     sort, descending = st.session_state["jobs_sort"], not st.session_state["jobs_asc"]
 
     total = _count(con, filters, version)
-    offset = _pager(total)
+    offset = _pager(total, filters)
     frame = _page(con, filters, sort, descending, offset, version)
-    table_key = f"jobs_table_{signature}_{offset}"
-    _follow_selection(_table(frame, table_key, filters.include_closed), table_key)
+    view = f"{signature}_{offset}"
+    table_key = _table_key(view, frame)
+    _follow_selection(_table(frame, table_key, filters.include_closed), view, table_key)
     if not total:
         st.caption("No job matches these filters.")
     _sync_url()
-    _export(filters, total)
 
     job_id = st.session_state.get("jobs_job")
     job = _detail(con, job_id, version) if job_id else None

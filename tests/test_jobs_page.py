@@ -211,3 +211,92 @@ def test_empty_database_shows_what_to_do_next(db_path: Path) -> None:
     assert links == ["1. Add companies on the Companies page",
                      "2. Start a scrape on the Scraping page"]
     assert not at.dataframe
+
+
+def _select(at: AppTest, row: int) -> None:
+    table = at.dataframe[0]
+    at.session_state[table.key] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+
+
+def _row(at: AppTest, ext: str) -> dict[str, Any]:
+    frame = at.dataframe[0].value
+    return frame[frame["job_id"] == _IDS[ext]].iloc[0].to_dict()  # type: ignore[no-any-return]
+
+
+def test_table_cells_show_a_dash_not_none(seeded: Path) -> None:
+    at = open_jobs()
+    b1 = _row(at, "b1")
+    assert [b1[c] for c in ("workplace", "salary", "posted_at")] == ["—", "—", "—"]
+    assert _row(at, "a4")["salary"] == "60–80 USD/hr ≈166k/yr"
+
+
+def test_include_closed_shows_the_closed_date_column(seeded: Path) -> None:
+    at = open_jobs({"closed": "1", "sort": "closed"})
+    assert "closed_at" not in open_jobs().dataframe[0].proto.column_order
+    assert list(at.dataframe[0].proto.column_order)[:7] == [
+        "title", "url", "company", "location", "salary", "posted_at", "closed_at"
+    ]
+    assert shown(at)[0] == "a3"
+    assert _row(at, "a3")["closed_at"] != "—" and _row(at, "a1")["closed_at"] == "—"
+
+
+def test_closed_job_detail_says_it_closed(seeded: Path) -> None:
+    at = open_jobs({"closed": "1", "job": _IDS["a3"]})
+    closed_day = _row(at, "a3")["closed_at"]
+    assert f":red-badge[:material/block: Closed {closed_day}: no longer on the board]" in [
+        m.value for m in at.markdown
+    ]
+    facts = open_jobs({"job": _IDS["a1"]}).markdown
+    assert any("- **Closed:** — (still open)" in m.value for m in facts)
+
+
+def test_detail_salary_gives_the_annual_amount_and_its_source(seeded: Path) -> None:
+    at = open_jobs({"job": _IDS["a2"]})
+    assert any(
+        "- **Salary:** 5,000–6,000 EUR / month (≈ 60,000–72,000 EUR / year), "
+        "read from the description" in m.value
+        for m in at.markdown
+    )
+
+
+def test_paging_closes_the_detail_of_a_job_on_the_previous_page(db_path: Path) -> None:
+    con = connect(db_path)
+    (acme,) = store.save_companies(con, [Company("Acme", "greenhouse", "acme", "https://x.test")])
+    jobs = tuple(
+        Job(source="greenhouse", board="acme", external_id=f"{i:03d}", title=f"Job {i:03d}",
+            company="Acme", url=f"https://x.test/{i}")
+        for i in range(150)
+    )
+    store.save_company_results(con, store.start_run(con, "test", 1),
+                               [CompanyResult(acme, "ok", jobs=jobs)])
+    con.close()
+    at = open_jobs({"sort": "title", "asc": "1"})
+    _select(at, 0)
+    assert [s.value for s in at.subheader] == ["Job 000"]
+    at.button(key="jobs_next").click().run()
+    assert not at.subheader
+    assert "job" not in at.query_params
+
+
+def test_saving_a_job_out_of_the_filter_keeps_its_detail_and_confirmation(seeded: Path) -> None:
+    at = open_jobs({"status": "new"})
+    assert shown(at) == ["c2", "a4", "a1", "b2"]
+    _select(at, 0)
+    status = next(s for s in at.selectbox if s.key and s.key.startswith("jobs_edit_status"))
+    status.select("applied")
+    next(b for b in at.button if b.label == "Save").click().run()
+    assert not at.exception
+    assert shown(at) == ["a4", "a1", "b2"]
+    # The selected row number now points at a4: the detail must stay on the saved job.
+    assert [s.value for s in at.subheader] == ["Backend Intern"]
+    assert [s.value for s in at.success] == ["Saved: everyone now sees this status, star and notes."]
+    assert at.query_params["job"] == _IDS["c2"]
+
+
+def test_min_salary_from_the_url_is_a_whole_amount(seeded: Path) -> None:
+    at = open_jobs({"min_salary": "100000.7", "currency": "USD"})
+    assert at.number_input(key="jobs_min_salary").value == 100000
+    assert set(shown(at)) == {"a4", "b2"}
+    assert at.query_params["min_salary"] == "100000"
