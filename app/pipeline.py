@@ -243,9 +243,7 @@ def cli_scrape(*, db: str | None, companies_file: str | None) -> int:
             return 1
         store.interrupt_stale_runs(con)
         run_id = store.start_run(con, "cli", len(companies))
-        settings = FetchSettings(concurrency=conf.concurrency, per_host=conf.per_host,
-                                 timeout_s=conf.timeout_s)
-        summary = run_scrape(con, run_id, companies, settings=settings,
+        summary = run_scrape(con, run_id, companies, settings=conf.fetch_settings(),
                              on_progress=_print_progress)
         print(summary_line(summary), flush=True)
         return 0 if summary.state == "finished" else 1

@@ -250,9 +250,7 @@ class ScrapeRegistry:
 
     def _run_pipeline(self, cur: duckdb.DuckDBPyConnection, run_id: int,
                       companies: list[Company], cancel: threading.Event) -> None:
-        fetch = FetchSettings(concurrency=self._settings.concurrency,
-                              per_host=self._settings.per_host,
-                              timeout_s=self._settings.timeout_s)
+        fetch = self._settings.fetch_settings()
         run = self._pipeline or pipeline_module.run_scrape
         try:
             run(cur, run_id, companies, settings=fetch, on_progress=self._fold, cancel=cancel)

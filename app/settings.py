@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from scraper.fetch import FetchSettings
+
 
 class SettingsError(ValueError):
     """An environment variable holds a value the app cannot use; the message says which."""
@@ -24,6 +26,16 @@ class Settings:
     per_host: int = 4
     timeout_s: float = 20.0
     schedule_minutes: int | None = None
+    detail_cap: int = 200
+
+    def fetch_settings(self) -> FetchSettings:
+        """The fetch layer's limits for a scrape run with these settings."""
+        return FetchSettings(
+            concurrency=self.concurrency,
+            per_host=self.per_host,
+            timeout_s=self.timeout_s,
+            detail_cap=self.detail_cap,
+        )
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
@@ -73,4 +85,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         per_host=_int(env, "JOBSCRAPER_PER_HOST", 4, 1, 64),
         timeout_s=_float(env, "JOBSCRAPER_TIMEOUT_S", 20.0, 0.1, 600.0),
         schedule_minutes=schedule or None,
+        detail_cap=_int(env, "JOBSCRAPER_DETAIL_CAP", 200, 0, 100_000),
     )

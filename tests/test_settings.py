@@ -28,8 +28,14 @@ def test_values_are_read_from_the_environment() -> None:
         "JOBSCRAPER_PER_HOST": "2",
         "JOBSCRAPER_TIMEOUT_S": "2.5",
         "JOBSCRAPER_SCHEDULE": "60",
+        "JOBSCRAPER_DETAIL_CAP": "10",
     }
-    assert load_settings(env) == Settings(Path("/tmp/x.duckdb"), Path("/tmp/c.toml"), 8, 2, 2.5, 60)
+    assert load_settings(env) == Settings(Path("/tmp/x.duckdb"), Path("/tmp/c.toml"), 8, 2, 2.5, 60, 10)
+
+
+def test_fetch_settings_carry_the_limits() -> None:
+    fetch = Settings(concurrency=8, per_host=2, timeout_s=2.5, detail_cap=10).fetch_settings()
+    assert (fetch.concurrency, fetch.per_host, fetch.timeout_s, fetch.detail_cap) == (8, 2, 2.5, 10)
 
 
 @pytest.mark.parametrize(
@@ -41,6 +47,7 @@ def test_values_are_read_from_the_environment() -> None:
         ({"JOBSCRAPER_TIMEOUT_S": "soon"}, "JOBSCRAPER_TIMEOUT_S='soon' is not a number of seconds"),
         ({"JOBSCRAPER_TIMEOUT_S": "0"}, "JOBSCRAPER_TIMEOUT_S=0 is out of range"),
         ({"JOBSCRAPER_SCHEDULE": "1.5"}, "JOBSCRAPER_SCHEDULE='1.5' is not a whole number"),
+        ({"JOBSCRAPER_DETAIL_CAP": "-1"}, "JOBSCRAPER_DETAIL_CAP=-1 is out of range: use 0 to 100000"),
     ],
 )
 def test_bad_values_get_clear_errors(env: dict[str, str], message: str) -> None:
