@@ -40,13 +40,19 @@ def _companies(n: int) -> str:
     return f"{n} {'company' if n == 1 else 'companies'}"
 
 
+def _names(companies: list[Company], shown: int = 8) -> str:
+    """``A, B, C and 27 more``: a re-import of the whole list stays one readable line."""
+    names = ", ".join(c.name for c in companies[:shown])
+    rest = len(companies) - shown
+    return f"{names} and {rest} more" if rest > 0 else names
+
+
 def _report(report: co.SaveReport, verb: str) -> None:
     if report.added:
-        names = ", ".join(c.name for c in report.added)
-        _flash("success", f"{verb} {_companies(len(report.added))}: {names}")
+        _flash("success", f"{verb} {_companies(len(report.added))}: {_names(report.added)}")
     if report.updated:
-        names = ", ".join(c.name for c in report.updated)
-        _flash("info", f"Updated {_companies(len(report.updated))} already tracked: {names}")
+        _flash("info", f"Updated {_companies(len(report.updated))} already tracked: "
+               f"{_names(report.updated)}")
     for entry in report.rejected:
         _flash("error", entry.message)
 
@@ -144,9 +150,12 @@ def add_section() -> None:
 
 
 def table_view(frame: pl.DataFrame) -> pl.DataFrame:
-    """The overview for display: blanks and 'never' instead of None before a first scrape."""
+    """The overview for display: 'never', '—' and blanks instead of None before a first scrape."""
     return frame.drop("company_id").with_columns(
-        pl.col("last_state").fill_null("never"), pl.col("last_error").fill_null("")
+        pl.col("last_state").fill_null("never"),
+        pl.col("last_scraped_at").dt.strftime("%Y-%m-%d %H:%M").fill_null("—"),
+        pl.col("last_jobs_seen").cast(pl.String).fill_null("—"),
+        pl.col("last_error").fill_null(""),
     )
 
 
@@ -159,15 +168,16 @@ def table_section(frame: pl.DataFrame) -> None:
                       "last_scraped_at", "last_jobs_seen", "last_error", "url"],
         column_config={
             "name": "Name",
-            "ats": "ATS",
+            # Narrow flags and counts leave the last error room to be read.
+            "ats": st.column_config.TextColumn("ATS", width="small"),
             "board": "Board",
             "url": st.column_config.LinkColumn("URL"),
-            "enabled": "Enabled",
-            "open_jobs": "Open jobs",
-            "total_jobs": "All jobs",
-            "last_state": "Last scrape",
-            "last_scraped_at": st.column_config.DatetimeColumn("Last scraped (UTC)"),
-            "last_jobs_seen": "Jobs seen",
+            "enabled": st.column_config.CheckboxColumn("Enabled", width="small"),
+            "open_jobs": st.column_config.NumberColumn("Open jobs", width="small"),
+            "total_jobs": st.column_config.NumberColumn("All jobs", width="small"),
+            "last_state": st.column_config.TextColumn("Last scrape", width="small"),
+            "last_scraped_at": st.column_config.TextColumn("Last scraped (UTC)"),
+            "last_jobs_seen": st.column_config.TextColumn("Jobs seen", width="small"),
             # Errors are sentences: wide enough to read without opening the cell.
             "last_error": st.column_config.TextColumn("Last error", width="large"),
         },

@@ -374,7 +374,36 @@ def test_rename_keeps_the_renamed_company_picked_for_delete(
 def test_table_shows_never_and_blank_before_a_first_scrape(db_path: Path) -> None:
     seed(db_path)
     table = open_page().dataframe[0].value
-    assert table[["name", "last_state", "last_error"]].values.tolist() == [
-        ["Acme", "never", ""],
-        ["Globex", "never", ""],
+    assert table[
+        ["name", "last_state", "last_scraped_at", "last_jobs_seen", "last_error"]
+    ].values.tolist() == [
+        ["Acme", "never", "—", "—", ""],
+        ["Globex", "never", "—", "—", ""],
+    ]
+
+
+def test_table_shows_a_scraped_company_to_the_minute(
+    db_path: Path, db: duckdb.DuckDBPyConnection
+) -> None:
+    seed(db_path, with_jobs=True)
+    [(finished,)] = db.execute("SELECT finished_at FROM run_results").fetchall()
+    table = open_page().dataframe[0].value
+    assert table[
+        ["name", "last_state", "last_scraped_at", "last_jobs_seen", "last_error"]
+    ].values.tolist() == [
+        ["Acme", "ok", finished.strftime("%Y-%m-%d %H:%M"), "3", ""],
+        ["Globex", "never", "—", "—", ""],
+    ]
+
+
+def test_adding_many_boards_names_eight_and_counts_the_rest(db_path: Path) -> None:
+    seed(db_path)
+    at = open_page()
+    at.text_area(key="paste").input(
+        "\n".join(f"https://jobs.lever.co/board-{i:02d}" for i in range(11))
+    ).run()
+    button(at, "Add").click().run()
+    assert [s.value for s in at.success] == [
+        "Added 11 companies: Board 00, Board 01, Board 02, Board 03, Board 04, Board 05, "
+        "Board 06, Board 07 and 3 more"
     ]
