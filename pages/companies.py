@@ -165,11 +165,11 @@ def table_section(frame: pl.DataFrame) -> None:
         hide_index=True,
         # The long URL goes last so counts and the last outcome stay in view.
         column_order=["name", "ats", "board", "enabled", "open_jobs", "total_jobs", "last_state",
-                      "last_scraped_at", "last_jobs_seen", "last_error", "url"],
+                      "last_scraped_at", "last_error", "last_jobs_seen", "url"],
         column_config={
             "name": "Name",
             # Narrow flags and counts leave the last error room to be read.
-            "ats": st.column_config.TextColumn("ATS", width="small"),
+            "ats": "ATS",
             "board": "Board",
             "url": st.column_config.LinkColumn("URL"),
             "enabled": st.column_config.CheckboxColumn("Enabled", width="small"),
