@@ -128,7 +128,7 @@ async def scrape_target(
 ) -> list[Job]:
     if target.ats in SIMPLE_FORMATS:
         text = await _board_get(fetcher, target.endpoint)
-        return parse(target.ats, text, board=target.board, url=target.endpoint, now=now)
+        return await parse_off_loop(target.ats, text, board=target.board, url=target.endpoint, now=now)
     if target.ats == "smartrecruiters":
         return await _smartrecruiters(fetcher, target, now, settings)
     if target.ats == "workday":
@@ -144,6 +144,14 @@ async def _board_get(fetcher: Fetcher, url: str, params: dict[str, str] | None =
         return await fetcher.get_text(url, params=params)
     except FetchError as exc:
         raise _board_error(exc) from None
+
+
+async def parse_off_loop(
+    fmt: str, payload: Any, *, board: str, url: str, now: datetime
+) -> list[Job]:
+    """``parse`` in a worker thread: a large board takes seconds of CPU (HTML cleaning), which
+    on the event loop would stall every other company's requests and timeouts."""
+    return await asyncio.to_thread(parse, fmt, payload, board=board, url=url, now=now)
 
 
 def _board_error(exc: FetchError) -> FetchError:
@@ -197,7 +205,8 @@ async def _smartrecruiters(
         if not content or len(items) >= total:
             break
     payload = {"offset": 0, "limit": len(items), "totalFound": total, "content": items}
-    jobs = parse("smartrecruiters", payload, board=target.board, url=target.endpoint, now=now)
+    jobs = await parse_off_loop("smartrecruiters", payload, board=target.board, url=target.endpoint,
+                                now=now)
     base = str(endpoint.with_query(None)).rstrip("/")
     urls = [f"{base}/{j.external_id}" for j in jobs[: settings.detail_cap]]
     return await _details(fetcher, jobs, urls, "smartrecruiters", target.board, now)
@@ -223,7 +232,7 @@ async def _workday(
         postings.extend(batch)
         total = max(total, _int(page.get("total"), 0))
     payload = {"total": max(total, len(postings)), "jobPostings": postings}
-    jobs = parse("workday", payload, board=target.board, url=target.endpoint, now=now)
+    jobs = await parse_off_loop("workday", payload, board=target.board, url=target.endpoint, now=now)
     base = target.endpoint.rstrip("/").removesuffix("/jobs")
     paths = [p.get("externalPath") for p in postings if isinstance(p, dict)]
     urls = [f"{base}{p}" for p in paths[: settings.detail_cap] if isinstance(p, str) and p]
@@ -247,7 +256,7 @@ async def _jsonld(
     embedded = detect_in_html(html, page.url) or mirrored_api(html, page.url)
     if embedded is not None and embedded.ats != "jsonld":
         return await scrape_target(fetcher, embedded, now=now, settings=settings)
-    jobs = _jsonld_jobs(html, target.board, page.url, now)
+    jobs = await asyncio.to_thread(_jsonld_jobs, html, target.board, page.url, now)
     if jobs:
         return jobs
     links = job_links(html, page.url)[: settings.jsonld_follow_cap]
