@@ -11,6 +11,7 @@ import streamlit as st
 from app import store
 from app.db import DatabaseLockedError, connect
 from app.settings import Settings, SettingsError, load_settings
+from scraper.normalize import sanitize_html
 
 _edits = 0
 _edits_lock = threading.Lock()
@@ -62,6 +63,12 @@ def data_version() -> str:
         "(SELECT count(*) FROM companies), (SELECT max(finished_at) FROM runs)"
     ).fetchall()[0]
     return f"{row}|{_edits}"
+
+
+def safe_html(html: str) -> None:
+    """Render scraped HTML through the scraper's sanitizer (the same allow-list it stores
+    with), so a row written by an older version or by hand still renders inert."""
+    st.html(sanitize_html(html) or "")
 
 
 def sidebar_run_indicator() -> None:

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import nh3
 import polars as pl
 import streamlit as st
 
@@ -354,7 +353,7 @@ def _annotations(job: dict[str, Any]) -> None:
 def _description(job: dict[str, Any]) -> None:
     # The scraper sanitizes already; cleaning again at render keeps a bad row inert.
     if job["description_html"]:
-        st.html(nh3.clean(job["description_html"]))
+        ui.safe_html(job["description_html"])
     elif job["description_text"]:
         st.text(job["description_text"])
     else:
