@@ -107,6 +107,11 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        # Which run closed a job, so "closed in the latest run" is one equality.
+        "0005_jobs_closed_run",
+        "ALTER TABLE jobs ADD COLUMN closed_run INTEGER;",
+    ),
 ]
 
 

@@ -47,7 +47,8 @@ class JobFilters:
     ``workplaces`` may hold ``unknown`` (no workplace known). ``min_salary`` is annual and
     applies within ``currency`` only (salaries in other currencies are not comparable).
     ``new_in_latest_run`` keeps jobs first seen by the latest run that saved results;
-    ``new_within_days`` those first seen in the last N days.
+    ``new_within_days`` those first seen in the last N days. ``closed_in_latest_run`` keeps
+    the jobs that run closed (closed jobs are shown for it whatever ``include_closed``).
     """
 
     search: str = ""
@@ -62,6 +63,7 @@ class JobFilters:
     include_closed: bool = False
     new_in_latest_run: bool = False
     new_within_days: int | None = None
+    closed_in_latest_run: bool = False
 
 
 def _utcnow() -> datetime:
@@ -98,7 +100,9 @@ def _where(filters: JobFilters) -> tuple[str, list[Any]]:
         params.append(list(filters.statuses))
     if filters.starred_only:
         parts.append("starred")
-    if not filters.include_closed:
+    if filters.closed_in_latest_run:
+        parts.append("closed_run = (SELECT max(run_id) FROM run_results)")
+    elif not filters.include_closed:
         parts.append("closed_at IS NULL")
     if filters.new_in_latest_run:
         parts.append("first_seen_run = (SELECT max(run_id) FROM run_results)")

@@ -267,7 +267,8 @@ ON CONFLICT (job_id) DO UPDATE SET
     salary_year_max = excluded.salary_year_max,
     last_seen_at = excluded.last_seen_at,
     last_seen_run = excluded.last_seen_run,
-    closed_at = NULL
+    closed_at = NULL,
+    closed_run = NULL
 """
 
 
@@ -293,9 +294,10 @@ def _save_one(
                 con.execute(_UPSERT, {"seen": seen_at, "run": run_id})
             closed = len(
                 con.execute(
-                    "UPDATE jobs SET closed_at = ? WHERE company_id = ? AND closed_at IS NULL "
-                    "AND job_id NOT IN (SELECT job_id FROM incoming) RETURNING job_id",
-                    [seen_at, company_id],
+                    "UPDATE jobs SET closed_at = ?, closed_run = ? WHERE company_id = ? "
+                    "AND closed_at IS NULL AND job_id NOT IN (SELECT job_id FROM incoming) "
+                    "RETURNING job_id",
+                    [seen_at, run_id, company_id],
                 ).fetchall()
             )
         finally:

@@ -27,13 +27,14 @@ SORT_LABELS = {
     "closed": "Closed (with closed jobs)",
 }
 DAY_CHOICES = (0, 1, 3, 7, 14, 30, 90)  # 0: any time (a None option would show as unset)
-NEW_CHOICES = ("", "run", "1", "7", "30")
+NEW_CHOICES = ("", "run", "1", "7", "30", "closed")
 NEW_LABELS = {
     "": "All jobs",
     "run": "New in the latest run",
     "1": "New in the last day",
     "7": "New in the last 7 days",
     "30": "New in the last 30 days",
+    "closed": "Closed in the latest run",
 }
 # Widget key -> URL parameter. Lists travel comma-separated.
 URL_KEYS = {
@@ -225,7 +226,8 @@ def _filters_from_state() -> JobFilters:
         starred_only=ss["jobs_starred"],
         include_closed=ss["jobs_closed"],
         new_in_latest_run=new == "run",
-        new_within_days=int(new) if new not in ("", "run") else None,
+        new_within_days=int(new) if new not in ("", "run", "closed") else None,
+        closed_in_latest_run=new == "closed",
     )
 
 

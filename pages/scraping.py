@@ -116,6 +116,9 @@ def render_outcome(snap: RunSnapshot) -> None:
         # The Jobs page reads its filters from the URL: new=run is "new in the latest run".
         st.page_link(JOBS_PAGE, label=f"See the {snap.jobs_new} new jobs", icon=":material/fiber_new:",
                      query_params={"new": "run"})
+    if snap.jobs_closed:
+        st.page_link(JOBS_PAGE, label=f"See the {snap.jobs_closed} closed jobs",
+                     icon=":material/event_busy:", query_params={"new": "closed"})
     st.page_link(JOBS_PAGE, label="All jobs", icon=":material/work:")
 
 

@@ -69,6 +69,7 @@ def test_default_view_lists_open_jobs_newest_posting_first(seeded: Path) -> None
         (lambda at: at.checkbox(key="jobs_starred").check(), {"a4"}, {"starred": "1"}),
         (lambda at: at.checkbox(key="jobs_closed").check(), OPEN | {"a3"}, {"closed": "1"}),
         (lambda at: at.selectbox(key="jobs_new").select("run"), {"a4", "c2"}, {"new": "run"}),
+        (lambda at: at.selectbox(key="jobs_new").select("closed"), {"a3"}, {"new": "closed"}),
         (lambda at: (at.number_input(key="jobs_min_salary").set_value(100000),
                      at.selectbox(key="jobs_currency").select("USD")),
          {"a4", "b2"}, {"min_salary": "100000", "currency": "USD"}),

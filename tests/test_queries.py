@@ -135,6 +135,7 @@ OPEN = {"a1", "a2", "a4", "b1", "b2", "c1", "c2"}
         (JobFilters(statuses=("new",)), {"a1", "a4", "b2", "c2"}),
         (JobFilters(starred_only=True), {"a4"}),
         (JobFilters(new_in_latest_run=True), {"a4", "c2"}),
+        (JobFilters(closed_in_latest_run=True), {"a3"}),
         (JobFilters(new_within_days=3), {"a4", "c2"}),
         (JobFilters(new_within_days=30), OPEN),
         (JobFilters(search="backend"), {"a1", "a4", "c2"}),
@@ -309,3 +310,10 @@ def test_sort_by_closed_puts_the_recently_closed_first(con: duckdb.DuckDBPyConne
     page = queries.jobs_page(con, JobFilters(include_closed=True), sort="closed")
     assert short(page["job_id"])[0] == "a3"
     assert page["closed_at"].null_count() == 7
+
+
+def test_closed_in_latest_run_is_only_what_that_run_closed(con: duckdb.DuckDBPyConnection) -> None:
+    beta = store.companies(con)[1]
+    run_id = store.start_run(con, "test", 1, at=NOW)
+    store.save_company_results(con, run_id, [CompanyResult(beta, "ok", jobs=())], seen_at=NOW)
+    assert _matching(con, JobFilters(closed_in_latest_run=True)) == {"b1", "b2"}

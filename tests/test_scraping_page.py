@@ -212,3 +212,24 @@ def test_run_history_shows_readable_labels_and_blank_missing_values(fake: FakePi
     assert history.value["duration_s"].isna().tolist() == [True]
     assert (history.proto.placeholder, results.proto.placeholder) == ("", "")
     fake.release.set()
+
+
+def test_ended_run_links_to_its_new_and_closed_jobs(db_path: Path) -> None:
+    from app.db import connect
+
+    con = connect(db_path)
+    [acme] = store.save_companies(con, [Company("Acme", "greenhouse", "acme", "https://boards.greenhouse.io/acme")])
+    jobs = tuple(Job("greenhouse", "acme", str(i), f"Engineer {i}", "Acme",
+                     f"https://boards.greenhouse.io/acme/jobs/{i}") for i in range(3))
+    for kept in (jobs, jobs[:1] + (Job("greenhouse", "acme", "9", "Designer", "Acme",
+                                       "https://boards.greenhouse.io/acme/jobs/9"),)):
+        run_id = store.start_run(con, "manual", 1)
+        store.save_company_results(con, run_id, [CompanyResult(acme, "ok", kept)])
+        store.finish_run(con, run_id, "finished")
+    con.close()
+
+    at = AppTest.from_file(MAIN, default_timeout=30).run()
+    assert not at.exception
+    links = {link.proto.label: link.proto.query_string for link in at.get("page_link")
+             if link.proto.label.startswith("See the")}
+    assert links == {"See the 1 new jobs": "new=run", "See the 2 closed jobs": "new=closed"}

@@ -72,9 +72,14 @@ def test_new_seen_disappeared_and_reappeared_jobs(fresh_db: duckdb.DuckDBPyConne
         "3": (DAY2, DAY2, None),
     }
 
+    assert fresh_db.execute("SELECT external_id, closed_run FROM jobs WHERE closed_run IS NOT NULL").fetchall() == [
+        ("2", 2)
+    ]
+
     day3 = scrape(fresh_db, acme, [make_job(1), make_job(2), make_job(3)], DAY3)
     assert (day3.jobs_seen, day3.jobs_new, day3.jobs_closed) == (3, 0, 0)
     assert lifecycle(fresh_db)["2"] == (DAY1, DAY3, None)
+    assert fresh_db.execute("SELECT count(*) FROM jobs WHERE closed_run IS NOT NULL").fetchall() == [(0,)]
 
 
 def test_failed_company_closes_none_of_its_jobs(fresh_db: duckdb.DuckDBPyConnection, acme: Company) -> None:
