@@ -185,7 +185,8 @@ def test_hostile_description_renders_inert(db_path: Path) -> None:
         assert bad not in bodies[0].lower()
 
 
-def test_paging_moves_through_the_whole_set(db_path: Path) -> None:
+def seed_150_jobs(db_path: Path) -> None:
+    """One company with jobs "Job 000" to "Job 149": two pages of 100."""
     con = connect(db_path)
     (acme,) = store.save_companies(con, [Company("Acme", "greenhouse", "acme", "https://x.test")])
     jobs = tuple(
@@ -196,6 +197,10 @@ def test_paging_moves_through_the_whole_set(db_path: Path) -> None:
     store.save_company_results(con, store.start_run(con, "test", 1),
                                [CompanyResult(acme, "ok", jobs=jobs)])
     con.close()
+
+
+def test_paging_moves_through_the_whole_set(db_path: Path) -> None:
+    seed_150_jobs(db_path)
     at = open_jobs({"sort": "title", "asc": "1"})
     assert len(shown(at)) == 100 and shown(at)[0] == "000"
     at.button(key="jobs_next").click().run()
@@ -263,16 +268,7 @@ def test_detail_salary_gives_the_annual_amount_and_its_source(seeded: Path) -> N
 
 
 def test_paging_closes_the_detail_of_a_job_on_the_previous_page(db_path: Path) -> None:
-    con = connect(db_path)
-    (acme,) = store.save_companies(con, [Company("Acme", "greenhouse", "acme", "https://x.test")])
-    jobs = tuple(
-        Job(source="greenhouse", board="acme", external_id=f"{i:03d}", title=f"Job {i:03d}",
-            company="Acme", url=f"https://x.test/{i}")
-        for i in range(150)
-    )
-    store.save_company_results(con, store.start_run(con, "test", 1),
-                               [CompanyResult(acme, "ok", jobs=jobs)])
-    con.close()
+    seed_150_jobs(db_path)
     at = open_jobs({"sort": "title", "asc": "1"})
     _select(at, 0)
     assert [s.value for s in at.subheader] == ["Job 000"]
