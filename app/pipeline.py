@@ -106,8 +106,9 @@ class _Writer:
                                            r.duration_ms, f"not saved: {exc}"))
             return
         for r, c in zip(batch, counts, strict=True):
-            self._emit(CompanyProgress(r.company, r.state, c.jobs_seen, c.jobs_new,
-                                       c.jobs_closed, r.duration_ms, r.error))
+            # The store may turn an empty "ok" board into a failure: report what it saved.
+            self._emit(CompanyProgress(r.company, c.state, c.jobs_seen, c.jobs_new,
+                                       c.jobs_closed, r.duration_ms, c.error))
 
     def _record_failure(self, result: CompanyResult, error: str) -> None:
         """Save ``result`` as failed without its jobs (closing nothing), so the run's counts

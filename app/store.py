@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 import polars as pl
@@ -57,10 +57,11 @@ class StoreError(ValueError):
 @dataclass(frozen=True, slots=True)
 class ResultCounts:
     company_id: int
-    state: str
+    state: Literal["ok", "failed", "cancelled"]
     jobs_seen: int
     jobs_new: int
     jobs_closed: int
+    error: str | None = None
 
 
 def utcnow() -> datetime:
@@ -272,36 +273,58 @@ ON CONFLICT (job_id) DO UPDATE SET
 """
 
 
+def _open_jobs(con: duckdb.DuckDBPyConnection, company_id: int) -> int:
+    [(count,)] = con.execute(
+        "SELECT count(*) FROM jobs WHERE company_id = ? AND closed_at IS NULL", [company_id]
+    ).fetchall()
+    return int(count)
+
+
+def _upsert_and_close(
+    con: duckdb.DuckDBPyConnection, run_id: int, frame: pl.DataFrame, company_id: int,
+    seen_at: datetime,
+) -> tuple[int, int]:
+    """Upsert ``frame`` and close the company's open jobs not in it; (new, closed) counts."""
+    con.register("incoming", frame.to_arrow())
+    try:
+        # Probe the jobs table only for the incoming ids: an anti-join against the
+        # whole table costs ~10x more at a million jobs.
+        [(new,)] = con.execute(
+            "SELECT count(*) FROM incoming WHERE job_id NOT IN (SELECT job_id FROM jobs "
+            "WHERE job_id IN (SELECT job_id FROM incoming))"
+        ).fetchall()
+        if frame.height:
+            con.execute(_UPSERT, {"seen": seen_at, "run": run_id})
+        closed = con.execute(
+            "UPDATE jobs SET closed_at = ?, closed_run = ? WHERE company_id = ? "
+            "AND closed_at IS NULL AND job_id NOT IN (SELECT job_id FROM incoming) "
+            "RETURNING job_id",
+            [seen_at, run_id, company_id],
+        ).fetchall()
+    finally:
+        con.unregister("incoming")
+    return int(new), len(closed)
+
+
 def _save_one(
     con: duckdb.DuckDBPyConnection, run_id: int, result: CompanyResult, seen_at: datetime
 ) -> ResultCounts:
     company_id = result.company.company_id
     if company_id is None:
         raise StoreError(f"company {result.company.name} has no id: save it first")
+    state: Literal["ok", "failed", "cancelled"] = result.state
+    error = result.error
     seen = new = closed = 0
-    if result.ok:
+    if result.ok and not result.jobs and (still_open := _open_jobs(con, company_id)):
+        # A board that answers with nothing is how boards disappear (FORMATS.md): report it
+        # and keep the jobs rather than close every one on an empty page.
+        state = "failed"
+        error = (f"the board listed no jobs (it may have moved or been removed); "
+                 f"its {still_open} open jobs were kept open")
+    elif result.ok:
         frame = jobs_frame(result.jobs, company_id)
         seen = frame.height
-        con.register("incoming", frame.to_arrow())
-        try:
-            # Probe the jobs table only for the incoming ids: an anti-join against the
-            # whole table costs ~10x more at a million jobs.
-            [(new,)] = con.execute(
-                "SELECT count(*) FROM incoming WHERE job_id NOT IN (SELECT job_id FROM jobs "
-                "WHERE job_id IN (SELECT job_id FROM incoming))"
-            ).fetchall()
-            if seen:
-                con.execute(_UPSERT, {"seen": seen_at, "run": run_id})
-            closed = len(
-                con.execute(
-                    "UPDATE jobs SET closed_at = ?, closed_run = ? WHERE company_id = ? "
-                    "AND closed_at IS NULL AND job_id NOT IN (SELECT job_id FROM incoming) "
-                    "RETURNING job_id",
-                    [seen_at, run_id, company_id],
-                ).fetchall()
-            )
-        finally:
-            con.unregister("incoming")
+        new, closed = _upsert_and_close(con, run_id, frame, company_id, seen_at)
     con.execute(
         """
         INSERT INTO run_results (run_id, company_id, state, jobs_seen, jobs_new, jobs_closed,
@@ -312,10 +335,9 @@ def _save_one(
             jobs_closed = excluded.jobs_closed, duration_ms = excluded.duration_ms,
             error = excluded.error, finished_at = excluded.finished_at
         """,
-        [run_id, company_id, result.state, seen, new, closed, result.duration_ms,
-         result.error, utcnow()],
+        [run_id, company_id, state, seen, new, closed, result.duration_ms, error, utcnow()],
     )
-    return ResultCounts(company_id, result.state, seen, new, closed)
+    return ResultCounts(company_id, state, seen, new, closed, error)
 
 
 def save_company_results(

@@ -176,3 +176,17 @@ def test_save_companies_sets_given_enabled_flags(fresh_db: duckdb.DuckDBPyConnec
         ("Acme", False),
         ("Beta", True),
     ]
+
+
+def test_empty_board_keeps_its_open_jobs_and_says_why(fresh_db: duckdb.DuckDBPyConnection, acme: Company) -> None:
+    scrape(fresh_db, acme, [make_job(1), make_job(2)], DAY1)
+    counts = scrape(fresh_db, acme, [], DAY2)
+    assert counts == store.ResultCounts(
+        acme.company_id or 0, "failed", 0, 0, 0,
+        "the board listed no jobs (it may have moved or been removed); its 2 open jobs were kept open",
+    )
+    assert lifecycle(fresh_db) == {"1": (DAY1, DAY1, None), "2": (DAY1, DAY1, None)}
+
+
+def test_empty_board_with_nothing_open_is_ok(fresh_db: duckdb.DuckDBPyConnection, acme: Company) -> None:
+    assert scrape(fresh_db, acme, [], DAY1) == store.ResultCounts(acme.company_id or 0, "ok", 0, 0, 0)
