@@ -478,7 +478,8 @@ def main() -> None:
     frame = _page(con, filters, sort, descending, offset, version)
     view = f"{signature}_{offset}"
     table_key = _table_key(view, frame)
-    _follow_selection(_table(frame, table_key, filters.include_closed), view, table_key)
+    with_closed = filters.include_closed or filters.closed_in_latest_run
+    _follow_selection(_table(frame, table_key, with_closed), view, table_key)
     if not total:
         st.caption("No job matches these filters.")
     _sync_url()

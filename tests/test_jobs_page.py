@@ -248,6 +248,12 @@ def test_include_closed_shows_the_closed_date_column(seeded: Path) -> None:
     assert _row(at, "a3")["closed_at"] != "—" and _row(at, "a1")["closed_at"] == "—"
 
 
+def test_closed_in_latest_run_shows_the_closed_date_column(seeded: Path) -> None:
+    at = open_jobs({"new": "closed"})
+    assert "closed_at" in at.dataframe[0].proto.column_order
+    assert shown(at) == ["a3"] and _row(at, "a3")["closed_at"] != "—"
+
+
 def test_closed_job_detail_says_it_closed(seeded: Path) -> None:
     at = open_jobs({"closed": "1", "job": _IDS["a3"]})
     closed_day = _row(at, "a3")["closed_at"]
