@@ -139,6 +139,7 @@ def jobs_page(
 
 def jobs_count(con: duckdb.DuckDBPyConnection, filters: JobFilters) -> int:
     """How many jobs match ``filters``."""
+    # ``where`` is built only from fixed fragments in _where; every value is in ``params``.
     where, params = _where(filters)
     # fetchall, not fetchone: DuckDB 2 keeps a half-read result open on the connection.
     rows = con.execute(f"SELECT count(*) FROM jobs {where}", params).fetchall()
