@@ -135,12 +135,24 @@ def live_panel(was_running: bool) -> None:
         render_outcome(snap)
 
 
+SCHEDULE_KEY = "scraping_schedule"
+
+
+def _apply_schedule() -> None:
+    minutes = int(st.session_state[SCHEDULE_KEY])
+    reg.set_schedule(minutes)
+    st.session_state[SCHEDULE_KEY + "_shown"] = minutes
+
+
 def schedule_panel() -> None:
+    # Keyed, applied on change: an unkeyed widget whose ``value`` follows the saved interval
+    # is a new widget each time the interval changes, and the old one's state came back.
     current = reg.schedule_minutes() or 0
-    minutes = st.number_input("Scheduled refresh every (minutes, 0 = off)", min_value=0,
-                              max_value=7 * 24 * 60, value=current, step=15)
-    if minutes != current:
-        reg.set_schedule(int(minutes))
+    if st.session_state.get(SCHEDULE_KEY + "_shown") != current:  # first show, or another tab
+        st.session_state[SCHEDULE_KEY] = current
+        st.session_state[SCHEDULE_KEY + "_shown"] = current
+    st.number_input("Scheduled refresh every (minutes, 0 = off)", min_value=0,
+                    max_value=7 * 24 * 60, step=15, key=SCHEDULE_KEY, on_change=_apply_schedule)
     due = reg.next_due()
     st.caption(f"Next scheduled scrape: {due:%Y-%m-%d %H:%M} UTC" if due
                else "Scheduled refresh is off.")

@@ -177,6 +177,29 @@ def test_schedule_is_saved_and_shows_when_next_due(fake: FakePipeline) -> None:
     assert any(c.startswith("Next scheduled scrape: ") for c in at.caption.values)
 
 
+def test_schedule_can_be_turned_off_after_being_set(fake: FakePipeline) -> None:
+    """Issue 15 item 2: 30 then 0 snapped back to 30 and scheduled scrapes went on."""
+    at = tab()
+    at.number_input[0].set_value(30).run()
+    assert registry.holder().schedule_minutes() == 30
+    at.number_input[0].set_value(0).run()
+    assert not at.exception
+    assert registry.holder().schedule_minutes() is None
+    assert at.number_input[0].value == 0
+    assert "Scheduled refresh is off." in at.caption.values
+    at.run()
+    assert registry.holder().schedule_minutes() is None and at.number_input[0].value == 0
+
+
+def test_schedule_set_in_another_tab_shows_in_this_one(fake: FakePipeline) -> None:
+    a, b = tab(), tab()
+    a.number_input[0].set_value(45).run()
+    b.run()
+    assert b.number_input[0].value == 45
+    b.number_input[0].set_value(0).run()
+    assert registry.holder().schedule_minutes() is None
+
+
 def test_every_page_renders_after_a_run(fake: FakePipeline) -> None:
     at = tab()
     click(at, "Start scrape")
