@@ -126,15 +126,25 @@ def jobs_page(
     limit: int = 100,
 ) -> pl.DataFrame:
     """One page of the filtered jobs (display columns only), sorted; ties broken by job_id."""
+    where, params = _where(filters)
+    order, order_params = _order_by(sort, descending, filters)
+    sql = f"SELECT {PAGE_COLUMNS} FROM jobs {where} {order} LIMIT ? OFFSET ?"
+    return _frame(con, sql, [*params, *order_params, max(limit, 0), max(offset, 0)])
+
+
+def _order_by(sort: str, descending: bool, filters: JobFilters) -> tuple[str, list[Any]]:
+    """ORDER BY for a sort key (ties broken by job_id). Salaries are compared only within one
+    currency: ``filters.currency`` first, then each other currency as its own block (by code),
+    then jobs without a salary; the direction applies within each block."""
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
-    where, params = _where(filters)
     direction = "DESC" if descending else "ASC"
-    sql = (
-        f"SELECT {PAGE_COLUMNS} FROM jobs {where} "
-        f"ORDER BY {SORTS[sort]} {direction} NULLS LAST, job_id LIMIT ? OFFSET ?"
-    )
-    return _frame(con, sql, [*params, max(limit, 0), max(offset, 0)])
+    key = f"{SORTS[sort]} {direction} NULLS LAST, job_id"
+    if sort != "salary":
+        return f"ORDER BY {key}", []
+    blocks = ("CASE WHEN salary_currency = ? THEN 0 WHEN salary_currency IS NOT NULL THEN 1 "
+              "ELSE 2 END, salary_currency")
+    return f"ORDER BY {blocks}, {key}", [filters.currency]
 
 
 def jobs_count(con: duckdb.DuckDBPyConnection, filters: JobFilters) -> int:
@@ -146,11 +156,18 @@ def jobs_count(con: duckdb.DuckDBPyConnection, filters: JobFilters) -> int:
     return int(rows[0][0])
 
 
-def export_jobs(con: duckdb.DuckDBPyConnection, filters: JobFilters) -> pl.DataFrame:
-    """Every job matching ``filters`` with its fields and the team's, newest posting first."""
+def export_jobs(
+    con: duckdb.DuckDBPyConnection,
+    filters: JobFilters,
+    *,
+    sort: str = "posted",
+    descending: bool = True,
+) -> pl.DataFrame:
+    """Every job matching ``filters`` with its fields and the team's, in the page's order."""
     where, params = _where(filters)
-    sql = f"SELECT {EXPORT_COLUMNS} FROM jobs {where} ORDER BY posted_at DESC NULLS LAST, job_id"
-    return _frame(con, sql, params)
+    order, order_params = _order_by(sort, descending, filters)
+    return _frame(con, f"SELECT {EXPORT_COLUMNS} FROM jobs {where} {order}",
+                  [*params, *order_params])
 
 
 def job_detail(con: duckdb.DuckDBPyConnection, job_id: str) -> dict[str, Any] | None:

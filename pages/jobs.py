@@ -108,20 +108,25 @@ def _filter_widgets(companies: dict[int, str], currencies: list[str]) -> None:
         left.number_input("Min. annual salary", min_value=0, step=10000, key="jobs_min_salary",
                           help="Annualized; only salaries in the chosen currency are compared.")
         currency_choices: list[str | None] = [*currencies] or [None]
-        right.selectbox("Currency", currency_choices, key="jobs_currency")
+        right.selectbox("Currency", currency_choices, key="jobs_currency",
+                        help="The currency a minimum salary and the salary sort use.")
         st.multiselect("Status", store.JOB_STATUSES, key="jobs_status")
         st.checkbox("Starred only", key="jobs_starred")
         st.checkbox("Include closed jobs", key="jobs_closed")
         st.selectbox("Sort by", list(SORT_LABELS), key="jobs_sort",
                      format_func=SORT_LABELS.__getitem__)
         st.checkbox("Ascending", key="jobs_asc")
+        if st.session_state["jobs_sort"] == "salary":
+            st.caption(f"Salaries in {st.session_state['jobs_currency'] or 'one currency'} come "
+                       "first, then each other currency on its own: amounts in different "
+                       "currencies are never compared.")
 
 
 def _move_page(step: int) -> None:
     st.session_state["jobs_page"] = max(st.session_state["jobs_page"] + step, 1)
 
 
-def _pager(total: int, filters: JobFilters) -> int:
+def _pager(total: int, view: Filters) -> int:
     """Page navigation; returns the 0-based offset of the page shown."""
     pages = jobs_view.page_count(total)
     st.session_state["jobs_page"] = min(max(st.session_state["jobs_page"], 1), pages)
@@ -133,7 +138,7 @@ def _pager(total: int, filters: JobFilters) -> int:
     first = jobs_view.page_offset(page, total)
     summary.markdown(f"**{jobs_view.shown_text(first, total)}** jobs")
     with export:
-        _export(filters, total)
+        _export(view, total)
     return first
 
 
@@ -260,32 +265,33 @@ def _detail_view(job: dict[str, Any]) -> None:
 
 
 def _export_data(
-    con: duckdb.DuckDBPyConnection, filters: JobFilters, fmt: str
+    con: duckdb.DuckDBPyConnection, view: Filters, fmt: str
 ) -> Callable[[], bytes]:
-    """The bytes of the whole filtered set, built only when the download is clicked (it runs
-    outside the script, on a thread of its own: hence a cursor of its own)."""
+    """The bytes of the whole filtered set in the table's order, built only when the download
+    is clicked (it runs outside the script, on a thread of its own: hence a cursor of its own)."""
 
     def build() -> bytes:
-        frame = queries.export_jobs(con.cursor(), filters)
+        frame = queries.export_jobs(con.cursor(), jobs_view.job_filters(view), sort=view.sort,
+                                    descending=not view.asc)
         return queries.csv_bytes(frame) if fmt == "csv" else queries.parquet_bytes(frame)
 
     return build
 
 
-def _export(filters: JobFilters, total: int) -> None:
+def _export(view: Filters, total: int) -> None:
     """CSV and Parquet downloads of every job matching the filters, not only this page."""
     with st.popover("Export", icon=":material/download:", disabled=not total,
                     help=f"Download all {total:,} jobs matching the filters"):
         st.caption(f"Each file holds all {total:,} jobs matching the filters, not only this "
-                   "page; it is built when you click.")
+                   "page, in the table's order; it is built when you click.")
         con = ui.connection()
         csv_col, parquet_col = st.columns(2)
         csv_col.download_button(
-            "Download CSV", _export_data(con, filters, "csv"), file_name="jobs.csv",
+            "Download CSV", _export_data(con, view, "csv"), file_name="jobs.csv",
             mime="text/csv", on_click="ignore", key="jobs_dl_csv", disabled=not total,
         )
         parquet_col.download_button(
-            "Download Parquet", _export_data(con, filters, "parquet"), file_name="jobs.parquet",
+            "Download Parquet", _export_data(con, view, "parquet"), file_name="jobs.parquet",
             mime="application/vnd.apache.parquet", on_click="ignore", key="jobs_dl_parquet",
             disabled=not total,
         )
@@ -322,7 +328,7 @@ def main() -> None:
     filters = jobs_view.job_filters(view)
 
     total = _count(con, filters, version)
-    offset = _pager(total, filters)
+    offset = _pager(total, view)
     view = Filters.from_widgets(st.session_state)  # the pager may have moved the page
     frame = _page(con, filters, view.sort, not view.asc, offset, version)
     shown_key = f"{view.view_key()}_{offset}"

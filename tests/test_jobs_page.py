@@ -303,3 +303,26 @@ def test_min_salary_from_the_url_is_a_whole_amount(seeded: Path) -> None:
     assert at.number_input(key="jobs_min_salary").value == 100000
     assert set(shown(at)) == {"a4", "b2"}
     assert at.query_params["min_salary"] == "100000"
+
+
+def test_salary_sort_keeps_the_chosen_currency_together(seeded: Path) -> None:
+    """Issue 15 item 1: the salary sort never compares amounts across currencies."""
+    at = open_jobs({"sort": "salary"})
+    at.selectbox(key="jobs_currency").select("EUR").run()
+    assert shown(at) == ["a1", "a2", "c2", "b2", "a4", "c1", "b1"]
+    assert any("never compared" in c for c in at.sidebar.caption.values)
+
+
+def test_export_follows_the_chosen_sort(seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15 item 10: Export ignored the sort."""
+    built: dict[str, Callable[[], bytes]] = {}
+    register = MediaFileManager.add_deferred
+
+    def capture(self: MediaFileManager, data: Callable[[], bytes], *args: Any, **kw: Any) -> str:
+        built[kw["file_name"]] = data
+        return register(self, data, *args, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", capture)
+    at = open_jobs({"sort": "title", "asc": "1"})
+    csv = pl.read_csv(io.BytesIO(built["jobs.csv"]()))
+    assert short(csv["job_id"]) == shown(at)

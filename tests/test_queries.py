@@ -184,7 +184,8 @@ def test_search_treats_special_characters_literally(
     [
         ("posted", True, ["c2", "a4", "a1", "c1", "b2", "a2", "b1"]),
         ("posted", False, ["a2", "b2", "c1", "a1", "a4", "c2", "b1"]),
-        ("salary", True, ["b2", "a4", "a1", "c1", "a2", "c2", "b1"]),
+        ("salary", True, ["a1", "a2", "c2", "b2", "a4", "c1", "b1"]),
+        ("salary", False, ["c2", "a2", "a1", "c1", "a4", "b2", "b1"]),
         ("title", False, ["a4", "c2", "c1", "a2", "b1", "a1", "b2"]),
         ("company", False, ["a1", "a2", "a4", "b1", "b2", "c1", "c2"]),
         ("first_seen", True, ["c2", "a4", "c1", "a1", "a2", "b1", "b2"]),
@@ -195,6 +196,21 @@ def test_sort_orders_with_nulls_last(
 ) -> None:
     page = queries.jobs_page(con, JobFilters(), sort=sort, descending=descending)
     assert short(page["job_id"]) == expected
+
+
+@pytest.mark.parametrize(
+    ("currency", "expected"),
+    [("USD", ["b2", "a4", "c1", "a1", "a2", "c2", "b1"]),
+     ("EUR", ["a1", "a2", "c2", "b2", "a4", "c1", "b1"])],
+)
+def test_salary_sort_compares_amounts_only_within_a_currency(
+    con: duckdb.DuckDBPyConnection, currency: str, expected: list[str]
+) -> None:
+    """Issue 15 item 1: 2.83M INR sorted above 208k USD."""
+    page = queries.jobs_page(con, JobFilters(currency=currency), sort="salary")
+    assert short(page["job_id"]) == expected
+    exported = queries.export_jobs(con, JobFilters(currency=currency), sort="salary")
+    assert short(exported["job_id"]) == expected
 
 
 def test_paging_returns_the_window_and_count_the_total(con: duckdb.DuckDBPyConnection) -> None:
