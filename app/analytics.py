@@ -293,16 +293,20 @@ def days_open(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int = 20)
 def scrape_health(
     con: duckdb.DuckDBPyConnection, filters: Filters, runs: int = 10
 ) -> pl.DataFrame:
-    """Per company over the last ``runs`` runs: company, runs, ok, success_rate, last_state,
-    last_run_at (its run's start), last_error (the latest failure's message), worst success rate first."""
+    """Per company over the last ``runs`` runs that reached it (a run cancelled before the
+    company ended neither succeeded nor failed there): company, runs, ok, failed,
+    success_rate, last_state, last_run_at (its run's start), last_error (the latest real
+    failure's message), worst success rate first."""
     sql = """
     WITH recent AS (SELECT run_id FROM runs ORDER BY run_id DESC LIMIT $runs),
     results AS (
         SELECT r.*, c.name AS company, u.started_at FROM run_results r
         JOIN recent USING (run_id) JOIN runs u USING (run_id) JOIN companies c USING (company_id)
-        WHERE len($companies::INTEGER[]) = 0 OR list_contains($companies::INTEGER[], r.company_id)
+        WHERE r.state <> 'cancelled' AND (len($companies::INTEGER[]) = 0
+              OR list_contains($companies::INTEGER[], r.company_id))
     )
     SELECT company, count(*) AS runs, count(*) FILTER (state = 'ok') AS ok,
+        count(*) FILTER (state = 'failed') AS failed,
         count(*) FILTER (state = 'ok') / count(*) AS success_rate,
         arg_max(state, run_id) AS last_state,
         max(started_at) AS last_run_at,

@@ -289,6 +289,8 @@ WITH counts AS (
 ), latest AS (
     SELECT company_id, state, jobs_seen, error, finished_at
     FROM run_results
+    -- A run cancelled before the company ended tells nothing about its board.
+    WHERE state <> 'cancelled'
     QUALIFY row_number() OVER (PARTITION BY company_id ORDER BY finished_at DESC, run_id DESC) = 1
 )
 SELECT c.company_id, c.name, c.ats, c.board, c.url, c.enabled,
@@ -305,7 +307,7 @@ ORDER BY lower(c.name), c.company_id
 
 def overview(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """One row per company: its config, open and total jobs, and its latest scrape outcome
-    (state, time, jobs seen, error; null before its first scrape)."""
+    (state, time, jobs seen, error; null before its first scrape), cancelled runs skipped."""
     return con.sql(_OVERVIEW).pl()
 
 

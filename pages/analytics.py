@@ -203,11 +203,12 @@ def health_chart(frame: pl.DataFrame) -> alt.Chart:
     """Runs per company split into OK and failed, worst first: a 0% board is a full red bar."""
     return (
         alt.Chart(frame, title="Scrape success rate over the last 10 runs")
-        .transform_calculate(failed="datum.runs - datum.ok")
         .transform_fold(["ok", "failed"], as_=["outcome", "count"])
         .mark_bar()
         .encode(
-            x=alt.X("count:Q", title="Runs", stack="zero"),
+            # Whole runs only: a fractional tick (0.1, 0.2 ...) reads as a fraction of a run.
+            x=alt.X("count:Q", title="Runs (that reached the company)", stack="zero",
+                    axis=alt.Axis(tickMinStep=1, format="d")),
             y=alt.Y("company:N", title="Company",
                     sort=alt.EncodingSortField("success_rate", order="ascending")),
             color=alt.Color("outcome:N", title="Outcome", sort=["ok", "failed"],
@@ -236,7 +237,7 @@ def health_section(board: Dashboard) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "company": "Company", "runs": "Runs", "ok": "OK",
+            "company": "Company", "runs": "Runs", "ok": "OK", "failed": "Failed",
             "success_rate": st.column_config.ProgressColumn(
                 "Success", format="percent", min_value=0, max_value=1),
             "last_state": "Last state",

@@ -206,6 +206,7 @@ def test_scrape_health_rates_and_last_errors(fresh_db):
             "company": ["Beta", "Gamma", "Acme"],
             "runs": [3, 3, 3],
             "ok": [2, 2, 3],
+            "failed": [1, 1, 0],
             "success_rate": [2 / 3, 2 / 3, 1.0],
             "last_state": ["failed", "ok", "ok"],
             "last_run_at": [RUN_TIMES[2]] * 3,
@@ -222,3 +223,20 @@ def test_dashboard_on_an_empty_database_has_empty_frames(fresh_db):
     assert board.salary_by_department.is_empty()
     assert board.scrape_health.is_empty()
     assert board.flow["jobs"].sum() == 0
+
+
+def test_scrape_health_counts_only_runs_that_reached_the_company(fresh_db):
+    """Issue 15 item 4: a cancelled run showed healthy boards at 50 % and hid the real error."""
+    seed(fresh_db)
+    acme, beta, gamma = store.companies(fresh_db)
+    run_id = store.start_run(fresh_db, "test", 3, at=datetime(2026, 3, 10, 9))
+    a1 = seed_jobs(acme, beta, gamma)["a1"]
+    store.save_company_results(fresh_db, run_id, [
+        CompanyResult(acme, "ok", (a1,)),
+        CompanyResult(beta, "cancelled", error="cancelled"),
+        CompanyResult(gamma, "cancelled", error="cancelled"),
+    ], datetime(2026, 3, 10, 9))
+    store.finish_run(fresh_db, run_id, "cancelled", at=datetime(2026, 3, 10, 9))
+    health = analytics.scrape_health(fresh_db, FILTERS)
+    assert health.select("company", "runs", "ok", "failed", "last_error").rows() == [
+        ("Beta", 3, 2, 1, "timeout"), ("Gamma", 3, 2, 1, "HTTP 404"), ("Acme", 4, 4, 0, None)]

@@ -173,12 +173,16 @@ def test_workplace_axis_reads_on_site_and_unknown(db_path):
 def test_health_chart_stacks_ok_and_failed_runs_so_a_dead_board_shows(db_path):
     _seeded(db_path)
     spec, _ = _charts(_open(RANGE))["Scrape success rate over the last 10 runs"]
-    assert spec["transform"] == [
-        {"calculate": "datum.runs - datum.ok", "as": "failed"},
-        {"fold": ["ok", "failed"], "as": ["outcome", "count"]},
-    ]
+    assert spec["transform"] == [{"fold": ["ok", "failed"], "as": ["outcome", "count"]}]
     assert (spec["encoding"]["x"]["title"], spec["encoding"]["color"]["scale"]["domain"]) == (
-        "Runs", ["ok", "failed"])
+        "Runs (that reached the company)", ["ok", "failed"])
+
+
+def test_health_chart_counts_whole_runs(db_path):
+    """Issue 15 item 14: the axis showed 0.1, 0.2 ... runs."""
+    _seeded(db_path)
+    spec, _ = _charts(_open(RANGE))["Scrape success rate over the last 10 runs"]
+    assert spec["encoding"]["x"]["axis"] == {"format": "d", "tickMinStep": 1}
 
 
 def test_health_table_shows_a_blank_not_none_without_an_error(db_path):
