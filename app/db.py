@@ -11,6 +11,8 @@ class DatabaseLockedError(RuntimeError):
     """The database file is held read-write by another process."""
 
 
+COMPANY_DELETED = "its company was deleted"
+
 MIGRATIONS: list[tuple[str, str]] = [
     (
         "0001_companies",
@@ -111,6 +113,16 @@ MIGRATIONS: list[tuple[str, str]] = [
         # Which run closed a job, so "closed in the latest run" is one equality.
         "0005_jobs_closed_run",
         "ALTER TABLE jobs ADD COLUMN closed_run INTEGER;",
+    ),
+    (
+        # Why a job closed when not by a scrape (null: it left the board). Jobs kept from a
+        # deleted company were left open forever: close them, saying why.
+        "0015_jobs_closed_reason",
+        f"""
+        ALTER TABLE jobs ADD COLUMN closed_reason VARCHAR;
+        UPDATE jobs SET closed_at = now()::TIMESTAMP, closed_reason = '{COMPANY_DELETED}'
+        WHERE company_id IS NULL AND closed_at IS NULL;
+        """,
     ),
 ]
 

@@ -172,7 +172,8 @@ def detail_facts(job: Mapping[str, Any]) -> dict[str, str]:
         "Posted": _when(job["posted_at"]),
         "First seen": _when(job["first_seen_at"]),
         "Last seen": _when(job["last_seen_at"]),
-        "Closed": _when(job["closed_at"]) if job["closed_at"] else "— (still open)",
+        "Closed": (f"{_when(job['closed_at'])} ({job['closed_reason'] or 'left the board'})"
+                   if job["closed_at"] else "— (still open)"),
     }
 
 

@@ -14,6 +14,7 @@ from typing import Any, Literal
 import duckdb
 import polars as pl
 
+from app.db import COMPANY_DELETED
 from scraper.detect import resolve
 from scraper.errors import ScraperError
 from scraper.models import JOB_FIELDS, Company, CompanyResult, Job
@@ -169,10 +170,16 @@ def rename_company(con: duckdb.DuckDBPyConnection, company_id: int, name: str) -
 
 
 def delete_company(con: duckdb.DuckDBPyConnection, company_id: int, *, keep_jobs: bool) -> None:
-    """Delete a company and its run results; its jobs are dropped, or kept detached."""
+    """Delete a company and its run results; its jobs are dropped, or kept detached and
+    closed (``closed_reason`` says why: no scrape will see them again)."""
     with _transaction(con):
         if keep_jobs:
-            con.execute("UPDATE jobs SET company_id = NULL WHERE company_id = ?", [company_id])
+            con.execute(
+                "UPDATE jobs SET company_id = NULL, closed_at = coalesce(closed_at, ?), "
+                "closed_reason = CASE WHEN closed_at IS NULL THEN ? ELSE closed_reason END "
+                "WHERE company_id = ?",
+                [utcnow(), COMPANY_DELETED, company_id],
+            )
         else:
             con.execute("DELETE FROM jobs WHERE company_id = ?", [company_id])
         con.execute("DELETE FROM run_results WHERE company_id = ?", [company_id])
@@ -266,7 +273,8 @@ ON CONFLICT (job_id) DO UPDATE SET
     last_seen_at = excluded.last_seen_at,
     last_seen_run = excluded.last_seen_run,
     closed_at = NULL,
-    closed_run = NULL
+    closed_run = NULL,
+    closed_reason = NULL
 """
 
 

@@ -13,7 +13,7 @@ from app.ui import cursor, data_version, note_write, settings
 from scraper.models import SOURCES, Company
 
 AUTO = "none (only URLs whose host tells)"
-KEEP_JOBS = "Keep its jobs (they stay in Jobs, without a company)"
+KEEP_JOBS = "Keep its jobs, closed (listed in Jobs with closed jobs, without a company)"
 DROP_JOBS = "Delete its jobs too"
 
 
@@ -104,7 +104,7 @@ def _delete(company_id: int, name: str) -> None:
     store.delete_company(cursor(), company_id, keep_jobs=keep)
     st.session_state.confirm_delete = None
     note_write()
-    _flash("success", f"Deleted {name}" + (" (its jobs are kept)" if keep else " and its jobs"))
+    _flash("success", f"Deleted {name}" + (" (its jobs are kept, closed)" if keep else " and its jobs"))
 
 
 def _check_boards(companies: list[Company]) -> None:

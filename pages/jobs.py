@@ -247,7 +247,8 @@ def _detail_view(job: dict[str, Any]) -> None:
     st.divider()
     st.subheader(job["title"])
     if job["closed_at"]:
-        st.badge(f"Closed {job['closed_at']:%Y-%m-%d}: no longer on the board",
+        why = job["closed_reason"] or "no longer on the board"
+        st.badge(f"Closed {job['closed_at']:%Y-%m-%d}: {why}",
                  icon=":material/block:", color="red")
     st.caption(" · ".join(p for p in (job["company"], job["location"], job["department"]) if p))
     facts = jobs_view.detail_facts(job)

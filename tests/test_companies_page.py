@@ -156,7 +156,8 @@ def test_rename_a_company_and_refuse_an_empty_name(
 @pytest.mark.parametrize(
     ("choice", "jobs_left"),
     [
-        ("Keep its jobs (they stay in Jobs, without a company)", [(None, 3)]),
+        ("Keep its jobs, closed (listed in Jobs with closed jobs, without a company)",
+         [(None, 3)]),
         ("Delete its jobs too", []),
     ],
 )
@@ -181,6 +182,8 @@ def test_delete_asks_first_then_keeps_or_drops_the_jobs(
     assert db.execute("SELECT company_id, count(*) FROM jobs GROUP BY ALL").fetchall() == jobs_left
     assert db.execute("SELECT count(*) FROM run_results").fetchall() == [(0,)]
     assert at.dataframe[0].value["name"].tolist() == ["Globex"]
+    # Issue 15 item 5: kept jobs were left open and counted in Open jobs forever.
+    assert db.execute("SELECT count(*) FROM jobs WHERE closed_at IS NULL").fetchall() == [(0,)]
 
 
 @pytest.fixture

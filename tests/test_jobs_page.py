@@ -326,3 +326,13 @@ def test_export_follows_the_chosen_sort(seeded: Path, monkeypatch: pytest.Monkey
     at = open_jobs({"sort": "title", "asc": "1"})
     csv = pl.read_csv(io.BytesIO(built["jobs.csv"]()))
     assert short(csv["job_id"]) == shown(at)
+
+
+def test_detail_of_a_job_kept_from_a_deleted_company_says_why_it_closed(db_path: Path) -> None:
+    job_id = _save_one_job(db_path)
+    con = connect(db_path)
+    store.delete_company(con, store.companies(con)[0].company_id or 0, keep_jobs=True)
+    con.close()
+    at = open_jobs({"job": job_id})
+    assert any("its company was deleted" in m.value for m in at.markdown)
+    assert not open_jobs().dataframe[0].value.shape[0], "no longer listed as open"
