@@ -177,9 +177,14 @@ def job_detail(con: duckdb.DuckDBPyConnection, job_id: str) -> dict[str, Any] | 
 
 
 def company_options(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Companies to filter by (company_id, name), by name."""
+    """Companies to filter by (company_id, name), by name; a name two companies share (an
+    import may bring one) is told apart by its board: ``Acme (lever: acme)``."""
     return _frame(
-        con, "SELECT company_id, name FROM companies ORDER BY lower(name), company_id", []
+        con,
+        "SELECT company_id, CASE WHEN count(*) OVER (PARTITION BY lower(name)) > 1 "
+        "THEN name || ' (' || ats || ': ' || board || ')' ELSE name END AS name "
+        "FROM companies ORDER BY lower(companies.name), company_id",
+        [],
     )
 
 

@@ -166,6 +166,13 @@ def rename_company(con: duckdb.DuckDBPyConnection, company_id: int, name: str) -
     name = name.strip()
     if not name:
         raise StoreError("a company needs a name")
+    taken = con.execute(
+        "SELECT name FROM companies WHERE lower(name) = lower(?) AND company_id <> ?",
+        [name, company_id],
+    ).fetchall()
+    if taken:
+        raise StoreError(f"another company is already named {taken[0][0]}: pick a name that "
+                         "tells them apart (two identical names can't be told apart in filters)")
     con.execute("UPDATE companies SET name = ? WHERE company_id = ?", [name, company_id])
 
 

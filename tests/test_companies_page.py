@@ -153,6 +153,22 @@ def test_rename_a_company_and_refuse_an_empty_name(
     assert [n[0] for n in names(db)] == ["Acme", "Globex Corporation"]
 
 
+def test_rename_refuses_a_name_another_company_has(
+    db_path: Path, db: duckdb.DuckDBPyConnection
+) -> None:
+    """Issue 15 item 7: a duplicate name showed as two identical choices in the Jobs filter."""
+    _, globex = seed(db_path)
+    at = open_page()
+    at.selectbox(key="manage_id").set_value(globex.company_id).run()
+    at.text_input(key=f"name_{globex.company_id}").input(" acme ").run()
+    button(at, "Rename").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "another company is already named Acme: pick a name that tells them apart (two "
+        "identical names can't be told apart in filters)"]
+    assert [n[0] for n in names(db)] == ["Acme", "Globex"]
+
+
 @pytest.mark.parametrize(
     ("choice", "jobs_left"),
     [

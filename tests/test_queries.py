@@ -334,3 +334,16 @@ def test_closed_in_latest_run_is_only_what_that_run_closed(con: duckdb.DuckDBPyC
     run_id = store.start_run(con, "test", 1, at=NOW)
     store.save_company_results(con, run_id, [CompanyResult(beta, "ok", jobs=(b2,))], seen_at=NOW)
     assert _matching(con, JobFilters(closed_in_latest_run=True)) == {"b1"}
+
+
+def test_company_options_tell_apart_companies_that_share_a_name(
+    fresh_db: duckdb.DuckDBPyConnection,
+) -> None:
+    """Issue 15 item 7: two "Acme" choices in the Jobs filter could not be told apart."""
+    store.save_companies(fresh_db, [
+        Company("Acme", "lever", "acme", "https://jobs.lever.co/acme"),
+        Company("acme", "greenhouse", "acme2", "https://boards.greenhouse.io/acme2"),
+        Company("Beta", "lever", "beta", "https://jobs.lever.co/beta"),
+    ])
+    assert queries.company_options(fresh_db)["name"].to_list() == [
+        "Acme (lever: acme)", "acme (greenhouse: acme2)", "Beta"]
