@@ -22,12 +22,13 @@ def _overview(_con: duckdb.DuckDBPyConnection, version: str) -> pl.DataFrame:
     return co.overview(_con)
 
 
-def _flash(kind: str, text: str) -> None:
-    st.session_state.setdefault("companies_flash", []).append((kind, text))
+def _flash(where: str, kind: str, text: str) -> None:
+    """Say ``text`` next to the section (``add``, ``manage``, ``import``) the person used."""
+    st.session_state.setdefault(f"companies_flash_{where}", []).append((kind, text))
 
 
-def _show_flash() -> None:
-    for kind, text in st.session_state.pop("companies_flash", []):
+def _show_flash(where: str) -> None:
+    for kind, text in st.session_state.pop(f"companies_flash_{where}", []):
         getattr(st, kind)(text)
 
 
@@ -47,14 +48,19 @@ def _names(companies: list[Company], shown: int = 8) -> str:
     return f"{names} and {rest} more" if rest > 0 else names
 
 
-def _report(report: co.SaveReport, verb: str) -> None:
+def _report(where: str, report: co.SaveReport, verb: str,
+            rejected: list[co.Entry] | None = None) -> None:
     if report.added:
-        _flash("success", f"{verb} {_companies(len(report.added))}: {_names(report.added)}")
+        _flash(where, "success",
+               f"{verb} {_companies(len(report.added))}: {_names(report.added)}")
     if report.updated:
-        _flash("info", f"Updated {_companies(len(report.updated))} already tracked: "
+        _flash(where, "info", f"Updated {_companies(len(report.updated))} already tracked: "
                f"{_names(report.updated)}")
-    for entry in report.rejected:
-        _flash("error", entry.message)
+    if report.unchanged:
+        _flash(where, "info", f"{_companies(len(report.unchanged))} already tracked, unchanged: "
+               f"{_names(report.unchanged)}")
+    for entry in report.rejected if rejected is None else rejected:
+        _flash(where, "error", entry.message)
 
 
 def _add() -> None:
@@ -62,21 +68,22 @@ def _add() -> None:
     text = st.session_state.get("paste", "")
     entries = co.parse_paste(text, store.companies(con), fallback_ats=_fallback_ats())
     if not entries:
-        _flash("warning", "Paste one careers URL per line first.")
+        _flash("add", "warning", "Paste one careers URL per line first.")
         return
-    _report(co.save_entries(con, entries), "Added")
+    report = co.save_entries(con, entries)
     note_write()
-    # Leave only the rejected lines in the box, to fix and add again.
-    st.session_state.paste = "\n".join(e.text for e in entries if not e.ok)
+    # Leave only the rejected lines in the box, to fix and add again, numbered as left there.
+    st.session_state.paste, rejected = co.left_in_box(con, report, fallback_ats=_fallback_ats())
+    _report("add", report, "Added", rejected)
 
 
 def _import() -> None:
     upload = st.session_state.get("import_file")
     if upload is None:
-        _flash("warning", "Choose a TOML or CSV file to import first.")
+        _flash("import", "warning", "Choose a TOML or CSV file to import first.")
         return
     entries = co.parse_import(upload.name, upload.getvalue())
-    _report(co.save_entries(cursor(), entries), "Imported")
+    _report("import", co.save_entries(cursor(), entries), "Imported")
     note_write()
 
 
@@ -89,10 +96,10 @@ def _rename(company_id: int) -> None:
     try:
         store.rename_company(cursor(), company_id, st.session_state[f"name_{company_id}"])
     except store.StoreError as exc:
-        _flash("error", str(exc))
+        _flash("manage", "error", str(exc))
         return
     note_write()
-    _flash("success", f"Renamed to {st.session_state[f'name_{company_id}'].strip()}")
+    _flash("manage", "success", f"Renamed to {st.session_state[f'name_{company_id}'].strip()}")
 
 
 def _ask_delete(company_id: int | None) -> None:
@@ -104,7 +111,7 @@ def _delete(company_id: int, name: str) -> None:
     store.delete_company(cursor(), company_id, keep_jobs=keep)
     st.session_state.confirm_delete = None
     note_write()
-    _flash("success", f"Deleted {name}" + (" (its jobs are kept, closed)" if keep else " and its jobs"))
+    _flash("manage", "success", f"Deleted {name}" + (" (its jobs are kept, closed)" if keep else " and its jobs"))
 
 
 def _check_boards(companies: list[Company]) -> None:
@@ -147,6 +154,7 @@ def add_section() -> None:
         "Check", width="stretch", help="Fetch the boards and count their jobs, saving nothing"
     ):
         _check_paste()
+    _show_flash("add")
 
 
 def table_view(frame: pl.DataFrame) -> pl.DataFrame:
@@ -217,6 +225,7 @@ def manage_section(frame: pl.DataFrame) -> None:
     rename.button("Rename", on_click=_rename, args=(company_id,))
     if check.button("Check this board", help="Fetch it now and count its jobs, saving nothing"):
         _check_boards([Company(row["name"], row["ats"], row["board"], row["url"], company_id)])
+    _show_flash("manage")
     if st.session_state.get("confirm_delete") != company_id:
         st.button("Delete…", on_click=_ask_delete, args=(company_id,))
         return
@@ -245,13 +254,13 @@ def import_export_section() -> None:
         "the columns name,url,ats,board,enabled. Tracked boards are updated.",
     )
     st.button("Import", on_click=_import)
+    _show_flash("import")
 
 
 st.title("Companies")
 con = cursor()
 frame = _overview(con, data_version())
 st.caption(f"{_companies(frame.height)}, {frame['enabled'].sum()} enabled")
-_show_flash()
 if frame.height:
     table_section(frame)
 else:
@@ -259,4 +268,6 @@ else:
 add_section()
 if frame.height:
     manage_section(frame)
+else:
+    _show_flash("manage")  # the last company was just deleted
 import_export_section()
