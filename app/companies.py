@@ -242,7 +242,7 @@ def save_entries(con: duckdb.DuckDBPyConnection, entries: Sequence[Entry]) -> Sa
 
 def _tracked_state(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], tuple[Any, ...]]:
     rows = con.execute("SELECT ats, board, name, url, enabled FROM companies").fetchall()
-    return {(ats, board.casefold()): rest for ats, board, *rest in rows}
+    return {(ats, board.casefold()): tuple(rest) for ats, board, *rest in rows}
 
 
 def left_in_box(
