@@ -25,7 +25,8 @@ SORTS: dict[str, str] = {
 
 # What the table shows: enough to read and triage, no descriptions (those are heavy).
 PAGE_COLUMNS = (
-    "job_id, title, company, location, workplace, salary_min, salary_max, salary_currency, "
+    "job_id, title, company, location, workplace, employment_kind, department, "
+    "salary_min, salary_max, salary_currency, "
     "salary_period, coalesce(salary_year_max, salary_year_min) AS salary_year, posted_at, "
     "first_seen_at, closed_at, status, starred, url"
 )
@@ -64,6 +65,8 @@ class JobFilters:
     new_in_latest_run: bool = False
     new_within_days: int | None = None
     closed_in_latest_run: bool = False
+    employment_kinds: tuple[str, ...] = ()  # EMPLOYMENT_KINDS, or "unknown" (no type given)
+    departments: tuple[str, ...] = ()
 
 
 def _utcnow() -> datetime:
@@ -86,6 +89,13 @@ def _where(filters: JobFilters) -> tuple[str, list[Any]]:
         known = [w for w in filters.workplaces if w != "unknown"]
         parts.append("(list_contains(?, workplace) OR (? AND workplace IS NULL))")
         params.extend([known, "unknown" in filters.workplaces])
+    if filters.employment_kinds:
+        kinds = [k for k in filters.employment_kinds if k != "unknown"]
+        parts.append("(list_contains(?, employment_kind) OR (? AND employment_kind IS NULL))")
+        params.extend([kinds, "unknown" in filters.employment_kinds])
+    if filters.departments:
+        parts.append("list_contains(?, department)")
+        params.append(list(filters.departments))
     if filters.location.strip():
         parts.append("contains(lower(coalesce(location, '')), lower(?))")
         params.append(filters.location.strip())
@@ -188,6 +198,15 @@ def company_options(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     )
 
 
+def department_options(con: duckdb.DuckDBPyConnection, limit: int = 300) -> list[str]:
+    """Departments of open jobs, most jobs first (then by name), at most ``limit``."""
+    rows = con.execute(
+        "SELECT department FROM jobs WHERE department IS NOT NULL AND closed_at IS NULL "
+        "GROUP BY department ORDER BY count(*) DESC, department LIMIT ?", [limit]
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
 def currency_options(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Salary currencies present in the jobs, most common first."""
     rows = con.execute(
@@ -273,7 +292,8 @@ def page_for_table(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(
         pl.Series("salary", salaries, dtype=pl.String).fill_null(BLANK),
         *(pl.col(c).dt.strftime("%Y-%m-%d").fill_null(BLANK) for c in _TABLE_DATES),
-        *(pl.col(c).fill_null(BLANK) for c in ("location", "workplace")),
+        *(pl.col(c).fill_null(BLANK) for c in ("location", "workplace", "employment_kind",
+                                                "department")),
     )
 
 

@@ -32,6 +32,11 @@ def _companies(_con: duckdb.DuckDBPyConnection, version: str) -> dict[int, str]:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
+def _departments(_con: duckdb.DuckDBPyConnection, version: str) -> list[str]:
+    return queries.department_options(_con)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
 def _currencies(_con: duckdb.DuckDBPyConnection, version: str) -> list[str]:
     return queries.currency_options(_con)
 
@@ -87,16 +92,34 @@ def _sync_url(filters: Filters) -> None:
 # -- widgets ------------------------------------------------------------------------------
 
 
-def _filter_widgets(companies: dict[int, str], currencies: list[str]) -> None:
+def _clear_filters() -> None:
+    cleared = Filters.from_widgets(st.session_state).cleared()
+    for key, value in cleared.to_widgets().items():
+        st.session_state[key] = value
+
+
+def _filter_widgets(companies: dict[int, str], currencies: list[str],
+                    departments: list[str]) -> None:
     """The sidebar filters (each keyed ``jobs_<Filters field>``)."""
+    narrowing = jobs_view.active_filters(Filters.from_widgets(st.session_state), companies)
     with st.sidebar:
         st.header("Find jobs")
+        st.button("Clear filters", key="jobs_clear", on_click=_clear_filters,
+                  disabled=not narrowing, icon=":material/filter_alt_off:",
+                  help="Back to every open job (the sort is kept)")
         st.text_input("Search", key="jobs_q", placeholder="every word must match")
         st.selectbox("Show", NEW_CHOICES, key="jobs_new", format_func=NEW_LABELS.__getitem__)
         st.multiselect(
             "Companies", list(companies), key="jobs_company", format_func=companies.__getitem__
         )
         st.multiselect("Workplace", WORKPLACES, key="jobs_workplace")
+        st.multiselect("Employment type", jobs_view.EMPLOYMENT_CHOICES, key="jobs_employment",
+                       help="Normalized from each board's own wording (shown in a job's "
+                            "detail); unknown: the board gave none.")
+        # A department from a link stays choosable even when no open job has it any more.
+        chosen = st.session_state.get("jobs_department", [])
+        st.multiselect("Department", list(dict.fromkeys([*chosen, *departments])),
+                       key="jobs_department")
         st.text_input("Location contains", key="jobs_loc")
         st.selectbox(
             "Posted within",
@@ -126,37 +149,52 @@ def _move_page(step: int) -> None:
     st.session_state["jobs_page"] = max(st.session_state["jobs_page"] + step, 1)
 
 
+def _typed_page(key: str) -> None:
+    st.session_state["jobs_page"] = st.session_state[key]
+
+
 def _pager(total: int, view: Filters) -> int:
-    """Page navigation; returns the 0-based offset of the page shown."""
+    """Export, the count and page navigation on one line that wraps on a narrow window;
+    returns the 0-based offset of the page shown."""
     pages = jobs_view.page_count(total)
     st.session_state["jobs_page"] = min(max(st.session_state["jobs_page"], 1), pages)
     page = st.session_state["jobs_page"]
-    prev, number, nxt, summary, export = st.columns([1, 2, 1, 3, 2], vertical_alignment="bottom")
-    prev.button("‹ Prev", key="jobs_prev", disabled=page <= 1, on_click=_move_page, args=(-1,))
-    number.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, key="jobs_page")
-    nxt.button("Next ›", key="jobs_next", disabled=page >= pages, on_click=_move_page, args=(1,))
     first = jobs_view.page_offset(page, total)
-    summary.markdown(f"**{jobs_view.shown_text(first, total)}** jobs")
-    with export:
+    # The box is keyed by the page count: when filters shrink the set, a fresh box shows the
+    # page in range instead of keeping the old, now invalid, number typed in it.
+    box = f"jobs_page_box_{pages}"
+    st.session_state[box] = page
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
         _export(view, total)
+        st.markdown(f"**{jobs_view.shown_text(first, total)}** jobs", width="content")
+        st.button("‹ Prev", key="jobs_prev", disabled=page <= 1, on_click=_move_page, args=(-1,))
+        st.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, key=box,
+                        on_change=_typed_page, args=(box,), width=90,
+                        label_visibility="collapsed")
+        st.markdown(f"of {pages:,}", width="content")
+        st.button("Next ›", key="jobs_next", disabled=page >= pages, on_click=_move_page,
+                  args=(1,))
     return first
 
 
-# Most useful first: the columns past the table's width need a sideways scroll.
+# Triage first (star, status), then what identifies the job: what a narrow window shows.
 _COLUMNS = {
-    "title": st.column_config.TextColumn("Title", width=230),
+    "starred": st.column_config.CheckboxColumn("★", width=32),
+    "status": st.column_config.TextColumn("Status", width=96),
+    "title": st.column_config.TextColumn("Title", width=240),
     "url": st.column_config.LinkColumn("Posting", display_text="Open ↗", width=64),
-    "company": st.column_config.TextColumn("Company", width=130),
-    "location": st.column_config.TextColumn("Location", width=150),
+    "company": st.column_config.TextColumn("Company", width=120),
+    "location": st.column_config.TextColumn("Location", width=140),
+    "workplace": st.column_config.TextColumn("Workplace", width=80),
     "salary": st.column_config.TextColumn(
         "Salary", width=130, help="As published; ≈ the annual amount that sorting uses"),
     "posted_at": st.column_config.TextColumn("Posted", width=88),
     "closed_at": st.column_config.TextColumn("Closed", width=88),
     "first_seen_at": st.column_config.TextColumn("First seen", width=88),
-    "status": st.column_config.TextColumn("Status", width=82),
-    "starred": st.column_config.CheckboxColumn("★", width=36),
-    "workplace": st.column_config.TextColumn("Workplace", width=80),
+    "employment_kind": st.column_config.TextColumn("Type", width=80),
+    "department": st.column_config.TextColumn("Department", width=120),
 }
+ROW_PX, HEADER_PX, MAX_ROWS = 35, 38, 20
 
 
 def _table(frame: pl.DataFrame, key: str, show_closed: bool) -> str | None:
@@ -170,6 +208,8 @@ def _table(frame: pl.DataFrame, key: str, show_closed: bool) -> str | None:
         hide_index=True,
         column_order=columns,
         column_config=_COLUMNS,
+        # Twenty rows in view (not ten): the rest of the page of 100 scrolls inside the grid.
+        height=HEADER_PX + ROW_PX * max(min(frame.height, MAX_ROWS), 1) + 2,
     )
     rows = event.selection.rows
     return str(frame["job_id"][rows[0]]) if rows and rows[0] < frame.height else None
@@ -179,7 +219,7 @@ def _table_key(view: str, frame: pl.DataFrame) -> str:
     """A key that changes with the rows shown: a selection is a row number, so when a save
     or a scrape moves the rows, the old number must not pick another job."""
     rows = hashlib.sha1("\n".join(frame["job_id"]).encode()).hexdigest()[:12]
-    return f"jobs_table_{view}_{rows}"
+    return f"jobs_table_{view}_{rows}_{st.session_state.get('jobs_closes', 0)}"
 
 
 def _follow_selection(selected: str | None, view: str, table_key: str) -> None:
@@ -201,6 +241,13 @@ def _follow_selection(selected: str | None, view: str, table_key: str) -> None:
 # -- detail -------------------------------------------------------------------------------
 
 
+def _close_detail() -> None:
+    """The detail panel was dismissed: forget the job and start a fresh table (its row
+    selection would open the job again)."""
+    st.session_state["jobs_job"] = None
+    st.session_state["jobs_closes"] = st.session_state.get("jobs_closes", 0) + 1
+
+
 def _save_annotations(job_id: str, suffix: str) -> None:
     ss = st.session_state
     store.update_job(
@@ -212,6 +259,7 @@ def _save_annotations(job_id: str, suffix: str) -> None:
     )
     ui.note_write()
     ss["jobs_saved"] = job_id
+    ss["jobs_refresh"] = True
 
 
 def _annotations(job: dict[str, Any]) -> None:
@@ -228,6 +276,9 @@ def _annotations(job: dict[str, Any]) -> None:
         st.form_submit_button(
             "Save", type="primary", on_click=_save_annotations, args=(job["job_id"], suffix)
         )
+    if st.session_state.pop("jobs_refresh", False):
+        # The panel reruns alone (it is a dialog): rerun the page so the table shows the save.
+        st.rerun()
     if st.session_state.pop("jobs_saved", None) == job["job_id"]:
         st.success("Saved: everyone now sees this status, star and notes.")
         st.toast("Saved")
@@ -244,7 +295,12 @@ def _description(job: dict[str, Any]) -> None:
 
 
 def _detail_view(job: dict[str, Any]) -> None:
-    st.divider()
+    """The job in a side panel over the table, so it opens in view wherever the row was."""
+    st.dialog(job["company"] or "Job", width="large", position="right",
+              on_dismiss=_close_detail)(_detail_body)(job)
+
+
+def _detail_body(job: dict[str, Any]) -> None:
     st.subheader(job["title"])
     if job["closed_at"]:
         why = job["closed_reason"] or "no longer on the board"
@@ -252,13 +308,10 @@ def _detail_view(job: dict[str, Any]) -> None:
                  icon=":material/block:", color="red")
     st.caption(" · ".join(p for p in (job["company"], job["location"], job["department"]) if p))
     facts = jobs_view.detail_facts(job)
-    info, notes = st.columns([3, 2])
-    with info:
-        st.markdown("\n".join(f"- **{k}:** {v}" for k, v in facts.items()))
-        st.link_button("Open the posting", job["url"], icon=":material/open_in_new:")
-    with notes:
-        _annotations(job)
-    with st.container(height=480, border=True):
+    st.link_button("Open the posting", job["url"], icon=":material/open_in_new:")
+    _annotations(job)
+    st.markdown("\n".join(f"- **{k}:** {v}" for k, v in facts.items()))
+    with st.container(border=True):
         _description(job)
 
 
@@ -308,6 +361,21 @@ def _empty_state() -> None:
                  icon=":material/sync:")
 
 
+def _nothing_matches(view: Filters, companies: dict[int, str]) -> None:
+    narrowing = jobs_view.active_filters(view, companies)
+    if not narrowing:
+        st.caption("No open job right now: include closed jobs to see the others.")
+        return
+    st.warning("No job matches all of these filters: loosen one of them, or clear them.\n\n"
+               + "\n".join(f"- {_md(text)}" for text in narrowing), icon=":material/filter_alt:")
+    st.button("Clear filters", key="jobs_clear_empty", on_click=_clear_filters)
+
+
+def _md(text: str) -> str:
+    """``text`` shown literally in Markdown (search words and names carry *, _, [ ...)."""
+    return "".join(f"\\{c}" if c in "\\`*_[]<>$~|#" else c for c in text)
+
+
 # -- the page -----------------------------------------------------------------------------
 
 
@@ -321,7 +389,7 @@ def main() -> None:
     companies = _companies(con, version)
     currencies = _currencies(con, version)
     _init_state(companies, currencies)
-    _filter_widgets(companies, currencies)
+    _filter_widgets(companies, currencies, _departments(con, version))
     view = Filters.from_widgets(st.session_state)
     if st.session_state.get("jobs_sig", view.view_key()) != view.view_key():
         st.session_state["jobs_page"] = 1
@@ -337,7 +405,7 @@ def main() -> None:
     with_closed = filters.include_closed or filters.closed_in_latest_run
     _follow_selection(_table(frame, table_key, with_closed), shown_key, table_key)
     if not total:
-        st.caption("No job matches these filters.")
+        _nothing_matches(view, companies)
     _sync_url(view)
 
     job_id = st.session_state.get("jobs_job")

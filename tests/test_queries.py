@@ -134,6 +134,9 @@ OPEN = {"a1", "a2", "a4", "b1", "b2", "c1", "c2"}
         (JobFilters(statuses=("applied", "saved")), {"a2", "b1", "c1"}),
         (JobFilters(statuses=("new",)), {"a1", "a4", "b2", "c2"}),
         (JobFilters(starred_only=True), {"a4"}),
+        (JobFilters(departments=("Engineering", "Product")), {"a1", "b1"}),
+        (JobFilters(employment_kinds=("unknown",)), OPEN),
+        (JobFilters(employment_kinds=("full-time",)), set()),
         (JobFilters(new_in_latest_run=True), {"a4", "c2"}),
         (JobFilters(closed_in_latest_run=True), {"a3"}),
         (JobFilters(new_within_days=3), {"a4", "c2"}),
@@ -223,8 +226,9 @@ def test_paging_returns_the_window_and_count_the_total(con: duckdb.DuckDBPyConne
 def test_page_has_display_columns_and_no_description(con: duckdb.DuckDBPyConnection) -> None:
     page = queries.jobs_page(con, JobFilters(search="go"), limit=5)
     assert page.columns == [
-        "job_id", "title", "company", "location", "workplace", "salary_min", "salary_max",
-        "salary_currency", "salary_period", "salary_year", "posted_at", "first_seen_at",
+        "job_id", "title", "company", "location", "workplace", "employment_kind", "department",
+        "salary_min", "salary_max", "salary_currency", "salary_period", "salary_year",
+        "posted_at", "first_seen_at",
         "closed_at", "status", "starred", "url",
     ]
     assert page.row(0, named=True)["salary_year"] == 80 * 2080
