@@ -119,8 +119,10 @@ class Engine:
             if run is None:
                 cancel = threading.Event()
                 gate = RedisHostGate(self.redis, settings.per_host, settings.timeout_s)
-                fetcher = Fetcher(replace(settings, concurrency=self.concurrency), cancel,
-                                  gate=gate)
+                # This worker's limits and its own JOBSCRAPER_ALLOW_PRIVATE, not the app's: the
+                # app cannot steer a worker into the worker's private network.
+                mine = replace(settings, concurrency=self.concurrency, allow_private=None)
+                fetcher = Fetcher(mine, cancel, gate=gate)
                 await fetcher.__aenter__()
                 run = _Run(fetcher, cancel)
                 run.watcher = asyncio.create_task(self._watch(run_key, run))
