@@ -269,8 +269,9 @@ class ScrapeRegistry:
             store.finish_run(cur, run_id, "cancelled" if cancel.is_set() else "finished")
 
     def _default_pipeline(self) -> Pipeline:
-        """app.pipeline.run_scrape with the runner of the configured mode (in-process or
-        Celery workers)."""
+        """app.pipeline.run_scrape, with Celery workers as its runner when a broker is set."""
+        if not self._settings.broker_url:
+            return pipeline_module.run_scrape
         return functools.partial(pipeline_module.run_scrape,
                                  runner=pipeline_module.runner_for(self._settings))
 
@@ -279,14 +280,17 @@ class ScrapeRegistry:
         """Where scrapes run: 'in-process' or 'Celery workers via <broker, password hidden>'."""
         return self._settings.mode
 
-    def workers(self) -> list[WorkerInfo]:
-        """The Celery workers online (empty in-process); BrokerUnavailable when the broker
-        does not answer."""
+    def workers(self) -> tuple[list[WorkerInfo], str | None]:
+        """The Celery workers online (none in-process), and why they cannot be listed when
+        the broker does not answer."""
         if not self._settings.broker_url:
-            return []
-        from scraper.remote.client import list_workers
+            return [], None
+        from scraper.remote.client import BrokerError, list_workers
 
-        return list_workers(self._settings.broker_url)
+        try:
+            return list_workers(self._settings.broker_url), None
+        except BrokerError as exc:
+            return [], str(exc)
 
     def _publish_end(self, cur: duckdb.DuckDBPyConnection, run_id: int) -> None:
         row = cur.execute("SELECT state, finished_at, error FROM runs WHERE run_id = ?",

@@ -24,6 +24,7 @@ from tests.remote_services import Mode
 
 # Generous: the simulator shares this process (and its GIL) with the scrape.
 FAST = FetchSettings(timeout_s=3.0, backoff_s=0.05)
+IN_PROCESS = Mode("in-process")
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +58,7 @@ def run(
     companies: list[Company],
     cancel: threading.Event | None = None,
     on_progress: list[CompanyProgress] | None = None,
-    mode: Mode = Mode("in-process"),
+    mode: Mode = IN_PROCESS,
 ) -> int:
     run_id = store.start_run(con, "test", len(companies))
     sink = on_progress.append if on_progress is not None else None
