@@ -322,3 +322,69 @@ def test_remote_runner_is_a_drop_in_for_the_in_process_runner(
         companies, on_event=lambda e: None, settings=FAST))
     assert [(r.company, r.state, r.jobs, r.error) for r in there] == \
         [(r.company, r.state, r.jobs, r.error) for r in here]
+
+
+def test_scraping_page_shows_the_mode_the_workers_and_who_ran_each_company(
+    db_path: Path, sim: Simulator, two_workers: WorkerSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from app import registry
+    from tests.conftest import MAIN
+
+    seed = db_path.parent / "companies.toml"
+    good_boards = [d for d in sim.companies() if d["failure"] is None][:4]
+    seed.write_text("".join(
+        f'[[company]]\nname = "{d["name"]}"\nurl = "{d["url"]}"\nats = "{d["ats"]}"\n'
+        f'board = "{d["board"]}"\n\n' for d in good_boards), encoding="utf-8")
+    monkeypatch.setenv("JOBSCRAPER_COMPANIES", str(seed))
+    monkeypatch.setenv("JOBSCRAPER_BROKER", two_workers.broker)
+    monkeypatch.setenv("JOBSCRAPER_TIMEOUT_S", "5")
+    at = AppTest.from_file(MAIN, default_timeout=30).run()
+    assert not at.exception
+    assert f"Scrapes run on **Celery workers via {two_workers.broker}**." in at.caption.values
+    online = at.dataframe[0].value
+    assert sorted(online["Worker"]) == sorted(w.name for w in two_workers.workers)
+    assert list(online["Concurrency"]) == [8, 8]
+
+    next(b for b in at.button if b.label == "Start scrape").click().run()
+    assert not at.exception
+    reg = registry.holder()
+    assert reg.join(60)
+    at.run()
+    assert not at.exception
+    assert at.status[0].label == "Run #1 (manual) finished: 4/4 companies"
+    table = at.status[0].dataframe[0].value
+    assert list(table["State"]) == ["ok"] * 4
+    assert set(table["Worker"]) <= {w.name for w in two_workers.workers}
+    reg.close()
+
+
+def test_scraping_page_says_in_process_without_a_broker(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import MAIN
+
+    monkeypatch.delenv("JOBSCRAPER_BROKER", raising=False)
+    at = AppTest.from_file(MAIN, default_timeout=30).run()
+    assert not at.exception
+    assert ("Scrapes run **in-process** (set `JOBSCRAPER_BROKER` to use Celery workers)."
+            in at.caption.values)
+
+
+def test_scraping_page_says_the_broker_is_unreachable(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import MAIN
+
+    monkeypatch.setenv("JOBSCRAPER_BROKER", f"redis://:s3cret-pw@127.0.0.1:{free_port()}/0")
+    at = AppTest.from_file(MAIN, default_timeout=30).run()
+    assert not at.exception
+    [error] = [e.value for e in at.error]
+    assert error.startswith("broker unreachable at redis://:***@127.0.0.1:")
+    assert "s3cret-pw" not in error
+    assert "s3cret-pw" not in " ".join(at.caption.values)
