@@ -29,6 +29,7 @@ import os
 import random
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from multiprocessing.connection import Connection
@@ -98,8 +99,6 @@ def _serve_heavy(boards: int, jobs: int, conn: Connection) -> None:
 
     loop = asyncio.new_event_loop()
     conn.send(loop.run_until_complete(main()))
-    import threading
-
     threading.Thread(target=loop.run_forever, daemon=True).start()
     _control(conn, peak)
 
@@ -128,6 +127,25 @@ def _timed(companies: list[Company], settings: FetchSettings,
         coro = RemoteRunner(broker).scrape(companies, on_event=lambda e: None, settings=settings)
     results = asyncio.run(coro)
     return time.perf_counter() - started, results
+
+
+def _cancel_line(companies: list[Company], settings: FetchSettings, broker: str) -> str:
+    """Cancel a remote run 2 s in: how long until the runner returned."""
+    cancel = threading.Event()
+    cancelled_at: list[float] = []
+
+    def fire() -> None:
+        cancelled_at.append(time.perf_counter())
+        cancel.set()
+
+    threading.Timer(2.0, fire).start()
+    runner = RemoteRunner(broker)
+    results = asyncio.run(runner.scrape(companies, on_event=lambda e: None, settings=settings,
+                                        cancel=cancel))
+    took = time.perf_counter() - cancelled_at[0]
+    return (f"cancel 2 s into a run: returned {took:.2f} s after the cancel; "
+            f"{sum(r.state == 'cancelled' for r in results)} companies cancelled, "
+            f"{sum(r.ok for r in results)} ok")
 
 
 def _peak(conn: Connection) -> int:
@@ -174,6 +192,8 @@ def latency_bound(args: argparse.Namespace, broker: str, log_dir: Path) -> None:
                     res, FetchSettings(concurrency=CONCURRENCY * n, per_host=PER_HOST), latency_s)
                 print("  " + _line(f"{n} worker{'s' * (n > 1)}", wall, base, ideal_n,
                                    _peak(parent), res, n), flush=True)
+                if n == args.workers[-1]:
+                    print("  " + _cancel_line(companies, settings, broker), flush=True)
             finally:
                 _stop(workers)
     finally:

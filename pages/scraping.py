@@ -142,10 +142,7 @@ def live_panel(was_running: bool) -> None:
 
 
 def workers_panel() -> None:
-    """Where scrapes run; on Celery workers, the workers online now."""
-    if not ui.settings().broker_url:
-        st.caption("Scrapes run **in-process** (set `JOBSCRAPER_BROKER` to use Celery workers).")
-        return
+    """On Celery workers: the broker and the workers online now."""
     st.caption(f"Scrapes run on **{md_escape(reg.mode)}**.")
     workers, error = reg.workers()
     if error:
@@ -214,7 +211,10 @@ def history_panel() -> None:
 
 
 running = reg.snapshot().running
-st.fragment(run_every=3.0)(workers_panel)()
+if ui.settings().broker_url:
+    st.fragment(run_every=3.0)(workers_panel)()
+else:
+    st.caption("Scrapes run **in-process** (set `JOBSCRAPER_BROKER` to use Celery workers).")
 st.fragment(run_every=1.0 if running else 2.0)(live_panel)(running)
 with st.expander("Schedule", expanded=reg.schedule_minutes() is not None):
     schedule_panel()

@@ -388,3 +388,29 @@ def test_scraping_page_says_the_broker_is_unreachable(
     assert error.startswith("broker unreachable at redis://:***@127.0.0.1:")
     assert "s3cret-pw" not in error
     assert "s3cret-pw" not in " ".join(at.caption.values)
+
+
+def test_scheduled_run_goes_to_the_workers_like_a_manual_one(
+    con: duckdb.DuckDBPyConnection, sim: Simulator, one_worker: WorkerSet
+) -> None:
+    from datetime import datetime, timedelta
+
+    from app.registry import ScrapeRegistry
+    from app.settings import Settings
+
+    good(con, sim, 3)
+    now = [datetime(2026, 11, 2, 9, 0)]
+    reg = ScrapeRegistry(con, settings=Settings(broker_url=one_worker.broker, timeout_s=5.0),
+                         clock=lambda: now[0], poll_s=3600)
+    try:
+        reg.set_schedule(60)
+        now[0] += timedelta(minutes=61)
+        assert reg.tick()
+        assert reg.join(60)
+        snap = reg.snapshot()
+        assert (snap.trigger, snap.state, snap.companies_done) == ("schedule", "finished", 3)
+        assert {r.worker for r in snap.companies} == {one_worker.workers[0].name}
+        assert con.execute("SELECT trigger, state, companies_ok FROM runs").fetchall() == [
+            ("schedule", "finished", 3)]
+    finally:
+        reg.close()

@@ -94,7 +94,7 @@ class Engine:
 
     async def _scrape(self, tid: str, run_key: str, company: Company, settings: FetchSettings,
                       now: datetime, max_bytes: int) -> dict[str, Any]:
-        if await self.redis.get(common.run_state_key(run_key)) != b"running":
+        if not await self._wanted(run_key):
             # Cancelled, ended, or a stale redelivery of a run long over: do no work.
             return encode_result(CompanyResult(company, "cancelled", error="cancelled"))
         run = await self._run(run_key, settings)
@@ -112,6 +112,14 @@ class Engine:
             run.active -= 1
             run.idle_since = time.monotonic()
         return refuse_oversized(encode_result(result), result, max_bytes)
+
+    async def _wanted(self, run_key: str) -> bool:
+        """The run is on: known here and not cancelled (its watcher reads the state), or
+        said so by Redis."""
+        known = self._runs.get(run_key)
+        if known is not None:
+            return not known.cancel.is_set()
+        return await self.redis.get(common.run_state_key(run_key)) == b"running"
 
     async def _run(self, run_key: str, settings: FetchSettings) -> _Run:
         async with self._lock:
@@ -157,8 +165,8 @@ class Engine:
         event = json.dumps({"kind": "claimed", "task": tid, "worker": self.name})
         key = common.run_events_key(parsed[0])
         try:
-            self.sync.rpush(key, event)
-            self.sync.expire(key, common.RUN_TTL_S)
+            self.sync.pipeline(transaction=False).rpush(key, event).expire(
+                key, common.RUN_TTL_S).execute()
         except redis.RedisError as exc:
             log.warning("cannot report task %s claimed: %s", tid, exc)
 
@@ -166,9 +174,10 @@ class Engine:
 async def push_event(client: aioredis.Redis, run_key: str, kind: str, tid: str,
                      worker: str) -> None:
     key = common.run_events_key(run_key)
+    event = json.dumps({"kind": kind, "task": tid, "worker": worker})
     try:
-        await client.rpush(key, json.dumps({"kind": kind, "task": tid, "worker": worker}))
-        await client.expire(key, common.RUN_TTL_S)
+        await client.pipeline(transaction=False).rpush(key, event).expire(
+            key, common.RUN_TTL_S).execute()
     except (aioredis.RedisError, OSError) as exc:
         log.warning("cannot report %s of task %s: %s", kind, tid, exc)
 
@@ -257,8 +266,10 @@ def _on_ready(sender: Any = None, **_: Any) -> None:
     eng = engine(name)
     _heartbeat = Heartbeat(eng.broker, name, eng.concurrency, _heartbeat_s())
     _heartbeat.beat()
-    # Celery logs each task's return value: here, whole job lists. Outcomes are the app's to show.
-    logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
+    # Celery logs each task received (with its arguments) and each return value (whole job
+    # lists): a cost per company, and noise. Outcomes are the app's to show.
+    for noisy in ("celery.app.trace", "celery.worker.strategy"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     threading.Thread(target=_heartbeat.run, name="jobscraper-heartbeat", daemon=True).start()
     log.info("jobscraper worker %s ready: %d requests in flight, broker %s", name,
              eng.concurrency, common.safe_url(eng.broker))
