@@ -50,10 +50,13 @@ PER_HOST = 4
 
 
 def _serve_sim(boards: int, latency_ms: int, ports: int, conn: Connection) -> None:
+    import logging
+
     import scraper.simulator.server as server
     from scraper.simulator import Simulator
 
     server.CACHE_MAX_BYTES = 4 * 2**30  # every payload stays cached: the simulator is not timed
+    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)  # clients that gave up
 
     class Counting(Simulator):
         in_flight: Counter[int] = Counter()
@@ -173,7 +176,7 @@ def latency_bound(args: argparse.Namespace, broker: str, log_dir: Path) -> None:
     try:
         companies = _companies(parent.recv())
         settings = FetchSettings(concurrency=CONCURRENCY, per_host=PER_HOST, allow_private=True)
-        _timed(companies, FetchSettings(concurrency=512, per_host=64, allow_private=True))
+        _timed(companies, FetchSettings(concurrency=64, per_host=8, allow_private=True))
         _peak(parent)
         latency_s = args.latency_ms / 1000
         print(f"latency-bound: {len(companies)} boards on {args.ports} hosts, "

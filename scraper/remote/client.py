@@ -126,7 +126,13 @@ class RemoteRunner:
         """Like ``scraper.runner.scrape``; events carry the worker's name."""
         run = _Run(self, list(companies), on_event, cancel or threading.Event(),
                    settings or FetchSettings(), now or datetime.now(UTC))
-        return await asyncio.to_thread(run.run)
+        try:
+            return await asyncio.to_thread(run.run)
+        except asyncio.CancelledError:
+            # Ctrl-C or a cancelled caller: the polling thread must end too (within the
+            # cancel grace), or the interpreter would wait for the whole run at exit.
+            run.cancel.set()
+            raise
 
 
 @dataclass

@@ -165,8 +165,10 @@ class Engine:
         event = json.dumps({"kind": "claimed", "task": tid, "worker": self.name})
         key = common.run_events_key(parsed[0])
         try:
-            self.sync.pipeline(transaction=False).rpush(key, event).expire(
-                key, common.RUN_TTL_S).execute()
+            pipe = self.sync.pipeline(transaction=False)
+            pipe.rpush(key, event)
+            pipe.expire(key, common.RUN_TTL_S)
+            pipe.execute()
         except redis.RedisError as exc:
             log.warning("cannot report task %s claimed: %s", tid, exc)
 
@@ -176,8 +178,10 @@ async def push_event(client: aioredis.Redis, run_key: str, kind: str, tid: str,
     key = common.run_events_key(run_key)
     event = json.dumps({"kind": kind, "task": tid, "worker": worker})
     try:
-        await client.pipeline(transaction=False).rpush(key, event).expire(
-            key, common.RUN_TTL_S).execute()
+        pipe = client.pipeline(transaction=False)
+        pipe.rpush(key, event)
+        pipe.expire(key, common.RUN_TTL_S)
+        await pipe.execute()
     except (aioredis.RedisError, OSError) as exc:
         log.warning("cannot report %s of task %s: %s", kind, tid, exc)
 
