@@ -1,5 +1,5 @@
 """Greenhouse job board API: ``{"jobs": [...], "meta": {...}}`` from
-``boards-api.greenhouse.io/v1/boards/{token}/jobs?content=true``.
+``boards-api.greenhouse.io/v1/boards/{token}/jobs?content=true&pay_transparency=true``.
 
 A posting without an id or a title makes the whole payload a ParseError rather than being
 skipped: a skipped posting would be closed by the lifecycle although it is still open.
