@@ -8,7 +8,15 @@ import duckdb
 
 
 class DatabaseLockedError(RuntimeError):
-    """The database file is held read-write by another process."""
+    """The database file is held read-write by another process. ``str()`` names the file and
+    DuckDB's words (for the operator's terminal and log); ``public`` names neither the path nor
+    the holding process, for pages any visitor sees."""
+
+    public = (
+        "The database is open in another process (another copy of the app, or a "
+        "`jobscraper scrape` on the same file). Ask whoever runs this server: its log "
+        "names the file and the process."
+    )
 
 
 MIGRATIONS: list[tuple[str, str]] = [
