@@ -203,7 +203,7 @@ def salary_chart(board: Dashboard) -> None:
         tooltip=["department", "jobs", "low", "median", "high"],
     )
     ranges = base.mark_rule(strokeWidth=6, opacity=0.6).encode(
-        x=alt.X("low:Q", title=f"Annual salary ({currency}), median min to median max",
+        x=alt.X("low:Q", title=f"Annual salary ({currency}), median min–max",
                 scale=alt.Scale(zero=False)),
         x2="high:Q",
     )
@@ -216,7 +216,7 @@ def days_open_chart(board: Dashboard) -> None:
     frame = board.days_open
     longest = float(frame["median_days"].max() or 0) if frame.height else 0.0
     chart = _bars(frame, "company", "median_days",
-                  "Median days open of postings closed in the range", "Days open (median)",
+                  "Median days open of closed postings", "Days open (median)",
                   "Company").encode(
         # At least one day wide: an all-zero domain draws ticks like 0.000000.
         x=alt.X("median_days:Q", title="Days open (median)",
@@ -230,7 +230,7 @@ def days_open_chart(board: Dashboard) -> None:
 def health_chart(frame: pl.DataFrame) -> alt.Chart:
     """Runs per company split into OK and failed, worst first: a 0% board is a full red bar."""
     return (
-        alt.Chart(frame, title="Scrape success rate over the last 10 runs")
+        alt.Chart(frame, title="Scrape success, last 10 runs")
         .transform_fold(["ok", "failed"], as_=["outcome", "count"])
         .mark_bar()
         .encode(
