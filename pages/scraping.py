@@ -116,6 +116,13 @@ def render_status(snap: RunSnapshot) -> None:
 
 
 def render_outcome(snap: RunSnapshot) -> None:
+    # A snapshot rebuilt after a restart has no per-company rows: the run's results have.
+    outcomes = [(r.state, r.error) for r in snap.companies] or (
+        runs.run_results(ui.cursor(), snap.run_id).select("state", "error").rows()
+        if snap.run_id is not None else [])
+    hint = runs.offline_hint(outcomes)
+    if hint:
+        st.warning(hint, icon=":material/wifi_off:")
     st.success(f"Run #{snap.run_id} {snap.state}: {snap.jobs_new} new and "
                f"{snap.jobs_closed} closed jobs.")
     if snap.jobs_new:

@@ -246,3 +246,14 @@ def test_real_pipeline_scrapes_the_simulator_and_history_reads_it(fresh_db) -> N
     results = runs.run_results(fresh_db, 1)
     assert sorted(results["company"].to_list()) == sorted(r.name for r in snap.companies)
     assert results["jobs_new"].sum() == snap.jobs_new
+
+
+def test_offline_hint_only_when_no_board_was_reached() -> None:
+    from app.runs import offline_hint
+
+    unreachable = ("failed", "cannot connect to api.lever.co:443 (name or service not known)")
+    assert offline_hint([unreachable, ("failed", "timed out after 20 s")]) is not None
+    assert offline_hint([unreachable, ("ok", None)]) is None
+    assert offline_hint([unreachable, ("failed", "HTTP 404 not found")]) is None
+    assert offline_hint([unreachable, ("cancelled", "cancelled")]) is not None
+    assert offline_hint([]) is None

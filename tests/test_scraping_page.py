@@ -256,3 +256,25 @@ def test_ended_run_links_to_its_new_and_closed_jobs(db_path: Path) -> None:
     links = {link.proto.label: link.proto.query_string for link in at.get("page_link")
              if link.proto.label.startswith("See the")}
     assert links == {"See the 1 new jobs": "new=run", "See the 2 closed jobs": "new=closed"}
+
+
+def test_a_run_that_reached_no_board_says_so_and_points_to_the_demo(db_path: Path) -> None:
+    """Issue 15 item 16: offline, the first scrape failed every real board with no word why."""
+    from app.db import connect
+
+    con = connect(db_path)
+    companies = store.save_companies(con, [
+        Company("Acme", "greenhouse", "acme", "https://boards.greenhouse.io/acme"),
+        Company("Globex", "lever", "globex", "https://jobs.lever.co/globex")])
+    run_id = store.start_run(con, "manual", 2)
+    store.save_company_results(con, run_id, [
+        CompanyResult(companies[0], "failed", error="cannot connect to "
+                      "boards-api.greenhouse.io:443 (temporary failure in name resolution)"),
+        CompanyResult(companies[1], "failed", error="timed out after 20 s (https://x)")])
+    store.finish_run(con, run_id, "finished")
+    con.close()
+    at = AppTest.from_file(MAIN, default_timeout=30).run()
+    assert not at.exception
+    [warning] = at.warning
+    assert warning.value.startswith("None of the 2 boards could be reached")
+    assert "jobscraper simulate --write-companies demo.toml" in warning.value
