@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.people import parse_admins
 from scraper.fetch import FetchSettings
 
 
@@ -27,6 +29,8 @@ class Settings:
     timeout_s: float = 20.0
     schedule_minutes: int | None = None
     detail_cap: int = 200
+    user_header: str | None = None
+    admins: frozenset[str] = frozenset()
 
     def fetch_settings(self) -> FetchSettings:
         """The fetch layer's limits for a scrape run with these settings."""
@@ -74,6 +78,21 @@ def _path(env: Mapping[str, str], name: str, default: Path) -> Path:
     return path
 
 
+_HEADER_NAME = re.compile(r"[A-Za-z0-9-]{1,100}")
+
+
+def _header(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not _HEADER_NAME.fullmatch(raw):
+        raise SettingsError(
+            f"{name}={raw!r} is not an HTTP header name: use letters, digits and dashes, "
+            f"e.g. {name}=X-Forwarded-Email"
+        )
+    return raw
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Settings from ``env`` (default ``os.environ``); SettingsError names the bad variable."""
     env = os.environ if env is None else env
@@ -86,4 +105,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         timeout_s=_float(env, "JOBSCRAPER_TIMEOUT_S", 20.0, 0.1, 600.0),
         schedule_minutes=schedule or None,
         detail_cap=_int(env, "JOBSCRAPER_DETAIL_CAP", 200, 0, 100_000),
+        user_header=_header(env, "JOBSCRAPER_USER_HEADER"),
+        admins=parse_admins(env.get("JOBSCRAPER_ADMINS")),
     )
