@@ -13,7 +13,7 @@ import pytest
 
 from app import activity, team
 from app import companies as co
-from app.people import ANONYMOUS, PermissionDenied, Person, parse_admins, resolve
+from app.people import ANONYMOUS, PermissionDenied, parse_admins, resolve
 from app.registry import ScrapeRegistry
 from app.store import StoreError
 from tests.test_registry import blocking_pipeline
