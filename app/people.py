@@ -50,13 +50,13 @@ class Person:
 
     @property
     def label(self) -> str:
-        """How the sidebar and the activity feed show them: ``Alice <alice@x.org>``,
-        ``Bob (unverified)``, ``anonymous``."""
+        """How the sidebar and messages show them: ``Alice (alice@x.org)``,
+        ``Bob (unverified)``, ``anonymous`` (no angle brackets: Markdown would eat them)."""
         if self.anonymous:
             return self.name
         if not self.verified:
             return f"{self.name} (unverified)"
-        return self.name if self.key == self.name else f"{self.name} <{self.key}>"
+        return self.name if self.key == self.name else f"{self.name} ({self.key})"
 
 
 ANONYMOUS = Person(None, "anonymous")

@@ -240,7 +240,7 @@ def test_oidc_login_screen_then_the_person_and_log_out(seeded: Path) -> None:
 
     alice = session("jobs", None, {"job": B2},
                     user={"is_logged_in": True, "email": "alice@example.com", "name": "Alice"})
-    assert ":material/verified_user: Alice <alice@example.com>" in alice.sidebar.caption.values
+    assert ":material/verified_user: Alice (alice@example.com)" in alice.sidebar.caption.values
     assert "Log out" in [b.label for b in alice.sidebar.button]
     assert not [t for t in alice.text_input if t.label == "Your name"], "no name asked"
     field(alice, "selectbox", "jobs_edit_status").select("saved")
@@ -264,7 +264,7 @@ def test_non_admin_sees_why_and_a_refused_rename_changes_nothing(
     bob.text_input(key=f"name_{acme.company_id}").input("Bob's company")
     click(bob, "Rename")
     assert [e.value for e in bob.error] == [
-        "Bob <bob@example.com> may not rename, enable or disable companies: only the admins "
+        "Bob (bob@example.com) may not rename, enable or disable companies: only the admins "
         "listed in JOBSCRAPER_ADMINS manage companies, the schedule and deletions. Ask one of them."]
     assert activity_rows(db_path) == []
     con = duckdb.connect(str(db_path))
