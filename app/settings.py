@@ -31,6 +31,17 @@ class Settings:
     detail_cap: int = 200
     user_header: str | None = None
     admins: frozenset[str] = frozenset()
+    broker_url: str | None = None  # JOBSCRAPER_BROKER: None scrapes in-process
+    max_result_mb: int = 64  # the largest result a Celery worker may send back
+
+    @property
+    def mode(self) -> str:
+        """'in-process', or 'Celery workers via <broker URL without its password>'."""
+        if not self.broker_url:
+            return "in-process"
+        from scraper.remote.common import safe_url
+
+        return f"Celery workers via {safe_url(self.broker_url)}"
 
     def fetch_settings(self) -> FetchSettings:
         """The fetch layer's limits for a scrape run with these settings."""
@@ -93,6 +104,18 @@ def _header(env: Mapping[str, str], name: str) -> str | None:
     return raw
 
 
+def _broker(env: Mapping[str, str]) -> str | None:
+    raw = env.get("JOBSCRAPER_BROKER", "").strip()
+    if not raw:
+        return None
+    from scraper.remote.common import BrokerUrlError, check_broker_url
+
+    try:
+        return check_broker_url(raw)
+    except BrokerUrlError as exc:
+        raise SettingsError(f"JOBSCRAPER_BROKER={exc}") from None
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Settings from ``env`` (default ``os.environ``); SettingsError names the bad variable."""
     env = os.environ if env is None else env
@@ -107,4 +130,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         detail_cap=_int(env, "JOBSCRAPER_DETAIL_CAP", 200, 0, 100_000),
         user_header=_header(env, "JOBSCRAPER_USER_HEADER"),
         admins=parse_admins(env.get("JOBSCRAPER_ADMINS")),
+        broker_url=_broker(env),
+        max_result_mb=_int(env, "JOBSCRAPER_MAX_RESULT_MB", 64, 1, 1024),
     )

@@ -15,6 +15,9 @@ from app.db import connect
 from app.ui import NAME_KEY
 from scraper.netguard import ALLOW_PRIVATE_ENV
 
+# Redis, Celery workers and the `mode` fixture (in-process / 1 worker / 2 workers).
+pytest_plugins = ["tests.remote_services"]
+
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = str(ROOT / "app" / "main.py")
 
