@@ -72,16 +72,31 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+# Cursors inside transaction(): a cursor serves one thread, so a plain set is enough.
+_open_transactions: set[int] = set()
+
+
 @contextmanager
-def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """BEGIN … COMMIT, or ROLLBACK when the block raises."""
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """BEGIN … COMMIT, or ROLLBACK when the block raises. Nested on the same cursor, the
+    inner block joins the outer transaction (a change and its activity row commit together)."""
+    key = id(con)
+    if key in _open_transactions:
+        yield
+        return
     con.execute("BEGIN TRANSACTION")
+    _open_transactions.add(key)
     try:
         yield
     except BaseException:
+        _open_transactions.discard(key)
         con.execute("ROLLBACK")
         raise
+    _open_transactions.discard(key)
     con.execute("COMMIT")
+
+
+_transaction = transaction
 
 
 # -- companies ---------------------------------------------------------------------------
@@ -167,14 +182,20 @@ def rename_company(con: duckdb.DuckDBPyConnection, company_id: int, name: str) -
     name = name.strip()
     if not name:
         raise StoreError("a company needs a name")
+    check_company_name(con, company_id, name)
+    con.execute("UPDATE companies SET name = ? WHERE company_id = ?", [name, company_id])
+
+
+def check_company_name(con: duckdb.DuckDBPyConnection, company_id: int, name: str) -> None:
+    """Refuse a name another company has (any case): two identical names can't be told apart
+    in the Jobs and Analytics filters."""
     taken = con.execute(
         "SELECT name FROM companies WHERE lower(name) = lower(?) AND company_id <> ?",
-        [name, company_id],
+        [name.strip(), company_id],
     ).fetchall()
     if taken:
         raise StoreError(f"another company is already named {taken[0][0]}: pick a name that "
                          "tells them apart (two identical names can't be told apart in filters)")
-    con.execute("UPDATE companies SET name = ? WHERE company_id = ?", [name, company_id])
 
 
 def delete_company(con: duckdb.DuckDBPyConnection, company_id: int, *, keep_jobs: bool) -> None:

@@ -12,6 +12,7 @@ import polars as pl
 import streamlit as st
 
 from app import registry, runs, ui
+from app.people import PermissionDenied
 from app.registry import RunSnapshot
 
 JOBS_PAGE = Path(__file__).resolve().parent / "jobs.py"
@@ -23,12 +24,13 @@ STARTED_TOAST = "_scraping_started_toast"
 
 st.title("Scraping")
 reg = registry.holder()
+person = ui.current_person()
 if st.session_state.pop(STARTED_TOAST, False):
     st.toast("Scrape started", icon=":material/play_circle:")
 
 left, right, _ = st.columns([1, 1, 4])
 if left.button("Start scrape", type="primary"):
-    if reg.start("manual"):
+    if reg.start("manual", person):
         # The sidebar indicator was drawn before this click was handled: redraw the whole
         # page so it shows the run at once; the toast is carried over the rerun.
         st.session_state[STARTED_TOAST] = True
@@ -36,7 +38,7 @@ if left.button("Start scrape", type="primary"):
     else:
         st.toast("A scrape is already running", icon=":material/hourglass_top:")
 if right.button("Cancel"):
-    if reg.cancel():
+    if reg.cancel(person):
         st.toast("Cancelling the scrape…", icon=":material/cancel:")
     else:
         st.toast("No scrape is running", icon=":material/info:")
@@ -173,7 +175,12 @@ SCHEDULE_KEY = "scraping_schedule"
 
 def _apply_schedule() -> None:
     minutes = int(st.session_state[SCHEDULE_KEY])
-    reg.set_schedule(minutes)
+    try:
+        reg.set_schedule(minutes, ui.editor("schedule_name"))
+    except PermissionDenied as exc:
+        st.session_state[SCHEDULE_KEY + "_refused"] = str(exc)
+        st.session_state[SCHEDULE_KEY + "_shown"] = None  # show the saved interval again
+        return
     st.session_state[SCHEDULE_KEY + "_shown"] = minutes
 
 
@@ -181,11 +188,17 @@ def schedule_panel() -> None:
     # Keyed, applied on change: an unkeyed widget whose ``value`` follows the saved interval
     # is a new widget each time the interval changes, and the old one's state came back.
     current = reg.schedule_minutes() or 0
+    ui.name_input("schedule_name")
     if st.session_state.get(SCHEDULE_KEY + "_shown") != current:  # first show, or another tab
         st.session_state[SCHEDULE_KEY] = current
         st.session_state[SCHEDULE_KEY + "_shown"] = current
     st.number_input("Scheduled refresh every (minutes, 0 = off)", min_value=0,
-                    max_value=7 * 24 * 60, step=15, key=SCHEDULE_KEY, on_change=_apply_schedule)
+                    max_value=7 * 24 * 60, step=15, key=SCHEDULE_KEY, on_change=_apply_schedule,
+                    disabled=not person.admin,
+                    help=None if person.admin else "Only admins change the schedule.")
+    refused = st.session_state.pop(SCHEDULE_KEY + "_refused", None)
+    if refused:
+        st.error(refused)
     due = reg.next_due()
     st.caption(f"Next scheduled scrape: {due:%Y-%m-%d %H:%M} UTC" if due
                else "Scheduled refresh is off.")
