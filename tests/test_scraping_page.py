@@ -181,6 +181,7 @@ def test_schedule_is_saved_and_shows_when_next_due(fake: FakePipeline) -> None:
 def test_schedule_can_be_turned_off_after_being_set(fake: FakePipeline) -> None:
     """Issue 15 item 2: 30 then 0 snapped back to 30 and scheduled scrapes went on."""
     at = tab()
+    at.text_input(key="schedule_name").input("Dana")
     at.number_input[0].set_value(30).run()
     assert registry.holder().schedule_minutes() == 30
     at.number_input[0].set_value(0).run()
@@ -194,8 +195,10 @@ def test_schedule_can_be_turned_off_after_being_set(fake: FakePipeline) -> None:
 
 def test_schedule_set_in_another_tab_shows_in_this_one(fake: FakePipeline) -> None:
     a, b = tab(), tab()
+    a.text_input(key="schedule_name").input("Dana")
     a.number_input[0].set_value(45).run()
     b.run()
+    b.text_input(key="schedule_name").input("Lee")
     assert b.number_input[0].value == 45
     b.number_input[0].set_value(0).run()
     assert registry.holder().schedule_minutes() is None
