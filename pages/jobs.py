@@ -519,8 +519,15 @@ def _visit_caption(person: Person, last_visit: datetime | None) -> str:
 
 
 
+# The grid's own download icon saves only the page shown, next to an Export that saves the
+# whole filtered set: hide it so the one download offered does what it says.
+_NO_GRID_DOWNLOAD = ("<style>[data-testid='stMain'] button[data-testid='stBaseButton-elementToolbar']"
+                     "[aria-label='Download as CSV'] {display: none;}</style>")
+
+
 def main() -> None:
     st.title("Jobs")
+    st.html(_NO_GRID_DOWNLOAD)
     con = ui.cursor()
     version = ui.data_version()
     if not _has_jobs(con, version):

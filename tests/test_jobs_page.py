@@ -186,7 +186,7 @@ def test_hostile_description_renders_inert(db_path: Path) -> None:
         ),
     )
     at = open_jobs({"job": job_id})
-    bodies = [h.value for h in at.html]
+    bodies = [h.value for h in at.html if not h.value.startswith("<style>")]
     assert len(bodies) == 1 and "<p>Hello</p>" in bodies[0]
     for bad in ("<script", "onerror", "javascript:"):
         assert bad not in bodies[0].lower()
@@ -409,3 +409,11 @@ def test_dismissing_the_detail_closes_it_and_it_stays_closed(seeded: Path) -> No
     assert not at.subheader and "job" not in at.query_params
     at.run()
     assert not at.subheader
+
+
+def test_the_grids_own_page_only_download_is_hidden(seeded: Path) -> None:
+    """Issue 15 item 10: the grid's download icon saved only the current page, beside an
+    Export that saves them all."""
+    at = open_jobs()
+    styles = [h.value for h in at.html if h.value.startswith("<style>")]
+    assert any("[aria-label='Download as CSV'] {display: none;}" in s for s in styles)
