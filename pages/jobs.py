@@ -417,7 +417,7 @@ def _description(job: dict[str, Any]) -> None:
 
 def _detail_view(job: dict[str, Any]) -> None:
     """The job in a side panel over the table, so it opens in view wherever the row was."""
-    st.dialog(job["company"] or "Job", width="large", position="right",
+    st.dialog(job["company"] or "Job", width=720, position="right",
               on_dismiss=_close_detail)(_detail_body)(job)
 
 
