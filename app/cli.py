@@ -1,4 +1,4 @@
-"""`jobscraper` commands: parse, detect, scrape, simulate (see DESIGN.md, Command line)."""
+"""`jobscraper` commands: parse, detect, scrape, simulate, worker (see DESIGN.md, Command line)."""
 
 from __future__ import annotations
 
@@ -110,6 +110,12 @@ def _simulate(args: argparse.Namespace) -> int:
     )
 
 
+def _worker(args: argparse.Namespace) -> int:
+    from scraper.remote.worker import main
+
+    return main(concurrency=args.concurrency, broker=args.broker)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from scraper.models import SOURCES
 
@@ -146,6 +152,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--write-companies", metavar="FILE")
     p.set_defaults(func=_simulate)
+
+    p = sub.add_parser("worker", help="run a Celery worker that fetches and parses for the app")
+    p.add_argument("--concurrency", type=int, metavar="N",
+                   help="requests in flight on this worker (default: $JOBSCRAPER_CONCURRENCY or 16)")
+    p.add_argument("--broker", metavar="URL",
+                   help="Redis URL (default: $JOBSCRAPER_BROKER or redis://localhost:6379/0)")
+    p.set_defaults(func=_worker)
     return parser
 
 
