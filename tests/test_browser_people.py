@@ -79,7 +79,8 @@ def activity_rows(db: Path) -> list[tuple[Any, ...]]:
 
 def set_status(page: Any, base: str, status: str) -> None:
     page.goto(f"{base}/jobs?job={JOB}")
-    main = page.locator("[data-testid='stMain']")
+    # The job's detail opens in a side panel (a dialog), not in the main area.
+    main = page.get_by_role("dialog")
     box = main.locator("[data-testid='stSelectbox']").filter(has_text="Status")
     box.wait_for(timeout=60_000)
     box.click()
