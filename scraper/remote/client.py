@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 EventHandler = Callable[[ScrapeEvent], None]
 _KIND = {"ok": "finished", "failed": "failed", "cancelled": "cancelled"}
-SEND_BATCH = 100  # tasks handed to Celery between two polls
+SEND_BATCH = 20  # tasks handed to Celery between two polls (a cancel waits for one batch)
 _BROKER_ERRORS: tuple[type[BaseException], ...] = (redis.RedisError, KombuError, OSError)
 
 
@@ -63,7 +63,7 @@ class RemoteSettings:
     no_worker_s: float = 15.0  # a run without any worker online for this long ends
     broker_lost_s: float = 10.0  # a broker not answering for this long ends the run
     limbo_s: float = 3.0  # an unclaimed company while the queue is empty this long: resent
-    cancel_grace_s: float = 1.2  # running companies get this long to report 'cancelled'
+    cancel_grace_s: float = 1.0  # running companies get this long to report 'cancelled'
     poll_s: float = 0.1
 
 
