@@ -112,6 +112,15 @@ MIGRATIONS: list[tuple[str, str]] = [
         "0005_jobs_closed_run",
         "ALTER TABLE jobs ADD COLUMN closed_run INTEGER;",
     ),
+    (
+        # The search index keys its documents by an integer: a million matching ids then
+        # travel to DuckDB as one column. Filled for existing rows and by every insert.
+        "0012_jobs_doc_key",
+        """
+        CREATE SEQUENCE IF NOT EXISTS job_doc_key_seq START 1;
+        ALTER TABLE jobs ADD COLUMN doc_key BIGINT DEFAULT nextval('job_doc_key_seq');
+        """,
+    ),
 ]
 
 

@@ -4,6 +4,8 @@ identifiers (sort columns) come only from the fixed whitelists below."""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,6 +38,8 @@ EXPORT_COLUMNS = (
     "salary_currency, salary_period, salary_source, salary_year_min, salary_year_max, "
     "first_seen_at, last_seen_at, closed_at, status, starred, notes, description_text"
 )
+
+RELEVANCE = "relevance"  # with a search: the index's score (app.search)
 
 _SEARCHED = ("title", "company", "location", "department", "description_text")
 
@@ -70,11 +74,12 @@ def _utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _where(filters: JobFilters) -> tuple[str, list[Any]]:
-    """The WHERE clause (always present) and its parameters for ``filters``."""
+def _where(filters: JobFilters, *, scan: bool = True) -> tuple[str, list[Any]]:
+    """The WHERE clause (always present) and its parameters for ``filters``; ``scan``: the
+    search text as a substring scan (the search index's hits replace it when given)."""
     parts: list[str] = []
     params: list[Any] = []
-    for word in filters.search.split():
+    for word in filters.search.split() if scan else ():
         # contains() matches literally: %, _, quotes and backslashes are plain characters.
         anywhere = " OR ".join(f"contains(lower(coalesce({c}, '')), lower(?))" for c in _SEARCHED)
         parts.append(f"({anywhere})")
@@ -116,6 +121,26 @@ def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> pl.Da
     return con.sql(sql, params=params).pl()
 
 
+@contextmanager
+def _jobs_source(
+    con: duckdb.DuckDBPyConnection, filters: JobFilters, hits: pl.DataFrame | None
+) -> Iterator[tuple[duckdb.DuckDBPyConnection, str, str, list[Any]]]:
+    """(cursor, FROM clause, WHERE clause, params): the jobs joined to the search index's
+    ``hits`` (doc_key, score) when there are hits for a search, else the jobs table with
+    the search as a substring scan."""
+    cur = con.cursor()
+    try:
+        if hits is not None and filters.search:
+            cur.register("search_hits", hits.to_arrow())
+            where, params = _where(filters, scan=False)
+            yield cur, "jobs JOIN search_hits USING (doc_key)", where, params
+        else:
+            where, params = _where(filters)
+            yield cur, "jobs", where, params
+    finally:
+        cur.close()
+
+
 def jobs_page(
     con: duckdb.DuckDBPyConnection,
     filters: JobFilters,
@@ -124,33 +149,51 @@ def jobs_page(
     descending: bool = True,
     offset: int = 0,
     limit: int = 100,
+    hits: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """One page of the filtered jobs (display columns only), sorted; ties broken by job_id."""
-    if sort not in SORTS:
-        raise ValueError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
-    where, params = _where(filters)
+    """One page of the filtered jobs (display columns only), sorted; ties broken by job_id.
+    ``hits``: the search index's matches for ``filters.search`` (see ``app.search``);
+    ``relevance`` sorts by their score (by posting date when there are none)."""
+    if sort not in SORTS and sort != RELEVANCE:
+        raise ValueError(f"unknown sort {sort!r}: use one of {RELEVANCE}, {', '.join(SORTS)}")
     direction = "DESC" if descending else "ASC"
-    sql = (
-        f"SELECT {PAGE_COLUMNS} FROM jobs {where} "
-        f"ORDER BY {SORTS[sort]} {direction} NULLS LAST, job_id LIMIT ? OFFSET ?"
-    )
-    return _frame(con, sql, [*params, max(limit, 0), max(offset, 0)])
+    with _jobs_source(con, filters, hits) as (cur, source, where, params):
+        ranked = source != "jobs"
+        order = ("score" if ranked else SORTS["posted"]) if sort == RELEVANCE else SORTS[sort]
+        sql = (
+            f"SELECT {PAGE_COLUMNS} FROM {source} {where} "
+            f"ORDER BY {order} {direction} NULLS LAST, job_id LIMIT ? OFFSET ?"
+        )
+        return _frame(cur, sql, [*params, max(limit, 0), max(offset, 0)])
 
 
-def jobs_count(con: duckdb.DuckDBPyConnection, filters: JobFilters) -> int:
-    """How many jobs match ``filters``."""
+def jobs_count(
+    con: duckdb.DuckDBPyConnection, filters: JobFilters, *, hits: pl.DataFrame | None = None
+) -> int:
+    """How many jobs match ``filters`` (``hits`` as for ``jobs_page``)."""
     # ``where`` is built only from fixed fragments in _where; every value is in ``params``.
-    where, params = _where(filters)
-    # fetchall, not fetchone: DuckDB 2 keeps a half-read result open on the connection.
-    rows = con.execute(f"SELECT count(*) FROM jobs {where}", params).fetchall()
+    with _jobs_source(con, filters, hits) as (cur, source, where, params):
+        # fetchall, not fetchone: DuckDB 2 keeps a half-read result open on the connection.
+        rows = cur.execute(f"SELECT count(*) FROM {source} {where}", params).fetchall()
     return int(rows[0][0])
 
 
-def export_jobs(con: duckdb.DuckDBPyConnection, filters: JobFilters) -> pl.DataFrame:
-    """Every job matching ``filters`` with its fields and the team's, newest posting first."""
-    where, params = _where(filters)
-    sql = f"SELECT {EXPORT_COLUMNS} FROM jobs {where} ORDER BY posted_at DESC NULLS LAST, job_id"
-    return _frame(con, sql, params)
+def export_jobs(
+    con: duckdb.DuckDBPyConnection, filters: JobFilters, *, hits: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """Every job matching ``filters`` with its fields and the team's, best match first with a
+    search (``hits``), else newest posting first."""
+    with _jobs_source(con, filters, hits) as (cur, source, where, params):
+        order = "score DESC" if source != "jobs" else "posted_at DESC NULLS LAST"
+        sql = f"SELECT {EXPORT_COLUMNS} FROM {source} {where} ORDER BY {order}, job_id"
+        return _frame(cur, sql, params)
+
+
+def descriptions(con: duckdb.DuckDBPyConnection, job_ids: list[str]) -> dict[str, str | None]:
+    """job_id -> description text, for the snippets of a page of jobs."""
+    rows = con.execute("SELECT job_id, description_text FROM jobs WHERE list_contains(?, job_id)",
+                       [job_ids]).fetchall()
+    return {r[0]: r[1] for r in rows}
 
 
 def job_detail(con: duckdb.DuckDBPyConnection, job_id: str) -> dict[str, Any] | None:

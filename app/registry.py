@@ -142,8 +142,10 @@ class ScrapeRegistry:
         pipeline: Pipeline | None = None,
         clock: Callable[[], datetime] = store.utcnow,
         poll_s: float = 5.0,
+        on_commit: pipeline_module.CommitHook | None = None,
     ) -> None:
         self._con = con
+        self._on_commit = on_commit
         self._settings = settings or Settings()
         # None: look app.pipeline.run_scrape up at each run (the CLI's function, patchable).
         self._pipeline = pipeline
@@ -253,7 +255,10 @@ class ScrapeRegistry:
         fetch = self._settings.fetch_settings()
         run = self._pipeline or pipeline_module.run_scrape
         try:
-            run(cur, run_id, companies, settings=fetch, on_progress=self._fold, cancel=cancel)
+            # Only the real pipeline takes the hook (test doubles need not know of it).
+            hook = {"on_commit": self._on_commit} if self._on_commit is not None else {}
+            run(cur, run_id, companies, settings=fetch, on_progress=self._fold, cancel=cancel,
+                **hook)
         except Exception as exc:  # noqa: BLE001 - any crash must end the run row, with its text
             log.exception("scrape run %s crashed", run_id)
             store.finish_run(cur, run_id, "failed", f"{type(exc).__name__}: {exc}")
@@ -326,7 +331,9 @@ def _release(holder: ScrapeRegistry) -> None:
 
 @st.cache_resource(show_spinner=False, on_release=_release)
 def _holder(_con: duckdb.DuckDBPyConnection) -> ScrapeRegistry:
-    return ScrapeRegistry(_con, settings=ui.settings())
+    index = ui.search_index()
+    return ScrapeRegistry(_con, settings=ui.settings(),
+                          on_commit=index.after_commit if index is not None else None)
 
 
 def holder() -> ScrapeRegistry:

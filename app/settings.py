@@ -27,6 +27,14 @@ class Settings:
     timeout_s: float = 20.0
     schedule_minutes: int | None = None
     detail_cap: int = 200
+    index_path: Path | None = None
+
+    def search_index_path(self, db_path: Path | None = None) -> Path:
+        """Where the search index of ``db_path`` (default: this database) lives:
+        JOBSCRAPER_INDEX, else ``<db file>.search/`` beside it."""
+        from app.search.index import default_path
+
+        return self.index_path or default_path(db_path or self.db_path)
 
     def fetch_settings(self) -> FetchSettings:
         """The fetch layer's limits for a scrape run with these settings."""
@@ -74,6 +82,16 @@ def _path(env: Mapping[str, str], name: str, default: Path) -> Path:
     return path
 
 
+def _folder(env: Mapping[str, str], name: str) -> Path | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    path = Path(raw).expanduser()
+    if path.exists() and not path.is_dir():
+        raise SettingsError(f"{name}={raw!r} is a file: give a folder for the search index")
+    return path
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Settings from ``env`` (default ``os.environ``); SettingsError names the bad variable."""
     env = os.environ if env is None else env
@@ -86,4 +104,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         timeout_s=_float(env, "JOBSCRAPER_TIMEOUT_S", 20.0, 0.1, 600.0),
         schedule_minutes=schedule or None,
         detail_cap=_int(env, "JOBSCRAPER_DETAIL_CAP", 200, 0, 100_000),
+        index_path=_folder(env, "JOBSCRAPER_INDEX"),
     )

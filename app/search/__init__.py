@@ -1,0 +1,79 @@
+"""Full-text search of the jobs: a tantivy index derived from DuckDB (``index``), the search
+box's language (``query``) and where a job matched (``highlight``).
+
+The index answers which jobs match and how well (doc_key, score); DuckDB applies every
+other filter, the sort and the page (see ``app.queries``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+
+from app.search.highlight import highlight_html, highlight_text, snippet
+from app.search.index import (
+    SearchIndex,
+    SearchIndexError,
+    default_path,
+    fingerprint,
+    open_index,
+)
+from app.search.query import HELP, ParsedQuery, parse
+
+__all__ = [
+    "HELP", "Hit", "ParsedQuery", "SearchIndex", "SearchIndexError", "default_path",
+    "fingerprint", "highlight_html", "highlight_text", "matching_ids", "open_index", "parse",
+    "search", "snippet",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    job_id: str
+    company: str | None
+    title: str
+    score: float
+
+
+def _joined(con: duckdb.DuckDBPyConnection, hits: pl.DataFrame, sql: str,
+            params: list[object]) -> pl.DataFrame:
+    cur = con.cursor()
+    try:
+        cur.register("search_hits", hits.to_arrow())
+        return cur.sql(sql, params=params).pl()
+    finally:
+        cur.close()
+
+
+def search(con: duckdb.DuckDBPyConnection, index: SearchIndex, query: str, limit: int = 20,
+           *, include_closed: bool = False) -> list[Hit]:
+    """The best ``limit`` open jobs (all jobs with ``include_closed``) matching ``query``."""
+    parsed = parse(query)
+    if parsed.empty:
+        return []
+    frame = _joined(
+        con, index.hits(parsed),
+        "SELECT job_id, company, title, score FROM jobs JOIN search_hits USING (doc_key) "
+        "WHERE closed_at IS NULL OR ? ORDER BY score DESC, job_id LIMIT ?",
+        [include_closed, max(limit, 0)],
+    )
+    return [Hit(**row) for row in frame.iter_rows(named=True)]
+
+
+def matching_ids(con: duckdb.DuckDBPyConnection, index: SearchIndex, query: str,
+                 *, include_closed: bool = False) -> list[str]:
+    """The ids of every open job (all jobs with ``include_closed``) matching ``query``,
+    best first; an empty query (nothing to search for) matches every job."""
+    parsed = parse(query)
+    if parsed.empty:
+        rows = con.execute("SELECT job_id FROM jobs WHERE closed_at IS NULL OR ? ORDER BY job_id",
+                           [include_closed]).fetchall()
+        return [r[0] for r in rows]
+    frame = _joined(
+        con, index.hits(parsed),
+        "SELECT job_id FROM jobs JOIN search_hits USING (doc_key) "
+        "WHERE closed_at IS NULL OR ? ORDER BY score DESC, job_id",
+        [include_closed],
+    )
+    return frame["job_id"].to_list()
