@@ -218,6 +218,11 @@ def currency_options(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in rows]
 
 
+def job_count(con: duckdb.DuckDBPyConnection) -> int:
+    """How many jobs are stored, open or closed."""
+    return int(con.execute("SELECT count(*) FROM jobs").fetchall()[0][0])
+
+
 def has_jobs(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether any job was ever saved."""
     return con.execute("SELECT EXISTS (SELECT 1 FROM jobs)").fetchall() == [(True,)]

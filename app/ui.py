@@ -6,14 +6,18 @@ from __future__ import annotations
 import threading
 
 import duckdb
+import polars as pl
 import streamlit as st
 
-from app import store
+from app import queries, search, store
 from app.db import DatabaseLockedError, connect
-from app.search import SearchIndex, SearchIndexError, open_index
+from app.search import ParsedQuery, SearchIndex, SearchIndexError, open_index
 from app.settings import Settings, SettingsError, load_settings
 from scraper.normalize import sanitize_html
 
+# Up to this many jobs the index catches up while the page waits (a second or two);
+# beyond, on a thread of its own with a progress bar.
+SMALL_CATCH_UP = 5_000
 _edits = 0
 _edits_lock = threading.Lock()
 
@@ -69,11 +73,16 @@ def searchable_index() -> SearchIndex | None:
         return None
     version = data_version()
     if not index.catching_up and index.checked_version != version:
+        # A batch the scrape's writer just committed is being indexed: give it a moment.
+        index.flush(1.0)
         if index.is_current(cursor()):
+            index.checked_version = version
+        elif queries.job_count(cursor()) <= SMALL_CATCH_UP:
+            with st.spinner("Updating the search index…"):
+                index.catch_up(cursor())
             index.checked_version = version
         else:
             index.catch_up_in_background(connection())
-            # A batch the scrape's writer is indexing right now lands within a moment.
             index.wait(1.0)
     if index.catching_up:
         _search_progress(index)
@@ -81,6 +90,19 @@ def searchable_index() -> SearchIndex | None:
         st.warning(f"The search index could not catch up ({index.error}); results may miss "
                    "the latest jobs. `jobscraper reindex` rebuilds it.")
     return index if index.docs or not index.catching_up else None
+
+
+def search_hits(text: str) -> tuple[ParsedQuery, pl.DataFrame | None, str]:
+    """The search box's ``text`` parsed, the index's hits for it (None: no search, or scan
+    instead) and a key naming what answered ("index <generation>" or "scan") for caches."""
+    index = searchable_index()
+    try:
+        parsed, hits = search.search_hits(index, text)
+    except SearchIndexError as exc:
+        st.warning(f"{exc}. Searching by scanning meanwhile.")
+        index = None
+        parsed, hits = search.search_hits(None, text)
+    return parsed, hits, f"index {index.generation}" if index is not None else "scan"
 
 
 def _search_progress(index: SearchIndex) -> None:

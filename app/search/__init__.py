@@ -6,11 +6,13 @@ other filter, the sort and the page (see ``app.queries``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 import polars as pl
 
+from app import queries
+from app.queries import JobFilters
 from app.search.highlight import highlight_html, highlight_text, snippet
 from app.search.index import (
     SearchIndex,
@@ -24,7 +26,7 @@ from app.search.query import HELP, ParsedQuery, parse
 __all__ = [
     "HELP", "Hit", "ParsedQuery", "SearchIndex", "SearchIndexError", "default_path",
     "fingerprint", "highlight_html", "highlight_text", "matching_ids", "open_index", "parse",
-    "search", "snippet",
+    "page_search", "search", "search_hits", "snippet", "snippets",
 ]
 
 
@@ -77,3 +79,46 @@ def matching_ids(con: duckdb.DuckDBPyConnection, index: SearchIndex, query: str,
         [include_closed],
     )
     return frame["job_id"].to_list()
+
+
+def search_hits(index: SearchIndex | None, text: str) -> tuple[ParsedQuery, pl.DataFrame | None]:
+    """``text`` parsed, and the index's hits for it (None when there is nothing to search
+    for, or no index: the caller then lists without a search, or scans)."""
+    parsed = parse(text)
+    if parsed.empty or index is None:
+        return parsed, None
+    return parsed, index.hits(parsed)
+
+
+def effective_filters(filters: JobFilters, parsed: ParsedQuery) -> JobFilters:
+    """``filters`` without a search that has nothing to search for (only punctuation...)."""
+    return replace(filters, search="") if parsed.empty else filters
+
+
+def snippets(con: duckdb.DuckDBPyConnection, parsed: ParsedQuery,
+             job_ids: list[str]) -> dict[str, str | None]:
+    """job_id -> where its description matched (None: it matched elsewhere)."""
+    if parsed.empty or not job_ids:
+        return {}
+    texts = queries.descriptions(con, job_ids)
+    return {job_id: snippet(texts.get(job_id), parsed) for job_id in job_ids}
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    parsed: ParsedQuery
+    total: int
+    frame: pl.DataFrame
+    snippets: dict[str, str | None]
+
+
+def page_search(con: duckdb.DuckDBPyConnection, index: SearchIndex | None, filters: JobFilters,
+                *, sort: str, descending: bool, offset: int, limit: int) -> SearchPage:
+    """What the Jobs page shows for ``filters``: the exact count, one page and a snippet per
+    row; the index finds the matches, DuckDB filters, sorts and pages them."""
+    parsed, hits = search_hits(index, filters.search)
+    filters = effective_filters(filters, parsed)
+    total = queries.jobs_count(con, filters, hits=hits)
+    frame = queries.jobs_page(con, filters, sort=sort, descending=descending, offset=offset,
+                              limit=limit, hits=hits)
+    return SearchPage(parsed, total, frame, snippets(con, parsed, frame["job_id"].to_list()))

@@ -16,7 +16,6 @@ import logging
 import os
 import shutil
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -78,6 +77,13 @@ def _empty_hits() -> pl.DataFrame:
     return pl.DataFrame(schema=HITS_SCHEMA)
 
 
+def _unreadable(exc: BaseException) -> bool:
+    """Whether tantivy failed on damaged files: an error, or a Rust panic (which pyo3 raises
+    as a BaseException that ``except Exception`` does not catch)."""
+    return isinstance(exc, ValueError | OSError | RuntimeError) or (
+        type(exc).__name__ == "PanicException")
+
+
 def _looks_like_index(path: Path) -> bool:
     """A folder this code may wipe: empty, or holding a tantivy index or our state file."""
     return not any(path.iterdir()) or (path / "meta.json").exists() or (path / STATE_FILE).exists()
@@ -96,6 +102,7 @@ class SearchIndex:
         self._generation = 0
         self._recorded: str | None = None
         self.reset_reason: str | None = None
+        self.damaged = False  # a search found damaged files: the next catch-up rebuilds
         self._index = self._open()
         # Set when the index is known to mirror the database (checked, caught up, rebuilt).
         self._current = False
@@ -105,6 +112,9 @@ class SearchIndex:
         self.error: str | None = None
         # The caller's data version the last check found current (app.ui keeps it).
         self.checked_version: str | None = None
+        self._pending: list[tuple[int, list[int], str | None]] = []
+        self._follower: threading.Thread | None = None
+        self._follow_lock = threading.Lock()
 
     # -- opening --------------------------------------------------------------------------
 
@@ -126,7 +136,9 @@ class SearchIndex:
                 index = tantivy.Index.open(str(self.path))
                 index.register_tokenizer(TOKENIZER, analyzer())
                 index.searcher().search(tantivy.Query.all_query(), 1)
-            except (ValueError, OSError, RuntimeError) as exc:
+            except BaseException as exc:  # noqa: BLE001 - tantivy panics on damaged files
+                if not _unreadable(exc):
+                    raise
                 return self._reset(f"it could not be read ({exc})")
             self._recorded = state.get("fingerprint")
             return index
@@ -164,13 +176,19 @@ class SearchIndex:
         return int(self._index.searcher().num_docs)
 
     @property
+    def generation(self) -> int:
+        """Changes with every commit: keys caches of what the index answered."""
+        return self._generation
+
+    @property
     def recorded(self) -> str | None:
         """The fingerprint of the data the index reflects (None: not known)."""
         return self._recorded
 
     def is_current(self, con: duckdb.DuckDBPyConnection) -> bool:
         """Whether the index reflects the database's jobs as they are now."""
-        self._current = self._recorded is not None and self._recorded == fingerprint(con)
+        self._current = (not self.damaged and self._recorded is not None
+                         and self._recorded == fingerprint(con))
         return self._current
 
     def _record(self, print_: str) -> None:
@@ -196,6 +214,7 @@ class SearchIndex:
             writer.delete_all_documents()
             done = self._add(writer, con, None, int(total), on_progress)
             self._commit(writer)
+            self.damaged = False
             self._record(print_)
             return done
 
@@ -206,14 +225,14 @@ class SearchIndex:
         with self._lock:
             if self.is_current(con):
                 return 0
-            if self.docs == 0:
+            if self.docs == 0 or self.damaged:
                 return self.rebuild(con, on_progress)
             print_ = fingerprint(con)
             theirs = self._index_pairs()
             ours = con.sql("SELECT doc_key, epoch_us(last_seen_at) AS seen FROM jobs").pl()
             todo = ours.join(theirs, on=["doc_key", "seen"], how="anti")["doc_key"]
             gone = theirs.join(ours, on="doc_key", how="anti")["doc_key"]
-            if todo.len() > ours.height // 2:
+            if todo.len() > max(ours.height // 2, 10_000):  # most changed: start afresh
                 return self.rebuild(con, on_progress)
             writer = self._writer(bulk=todo.len() > 10_000)
             self._delete(writer, [*todo.to_list(), *gone.to_list()])
@@ -223,22 +242,70 @@ class SearchIndex:
             return done + gone.len()
 
     def update_saved(self, con: duckdb.DuckDBPyConnection, run_id: int,
-                     company_ids: Sequence[int]) -> int:
-        """After a batch of companies' results committed: rewrite the jobs that run just saw
-        for them. The recorded fingerprint moves on only when the index was current."""
-        if not company_ids:
-            return 0
+                     company_ids: Sequence[int], print_: str | None = None) -> int:
+        """Rewrite the jobs run ``run_id`` saw for ``company_ids`` (what a batch of results
+        just committed). ``print_``: the database's fingerprint right after that commit,
+        recorded when the index mirrored the database before."""
+        return self._apply(con, [(run_id, list(company_ids), print_)])
+
+    def _apply(self, con: duckdb.DuckDBPyConnection,
+               items: Sequence[tuple[int, list[int], str | None]]) -> int:
         with self._lock:
-            keys = pl.Series("doc_key", [r[0] for r in con.execute(
-                "SELECT doc_key FROM jobs WHERE list_contains(?, company_id) AND last_seen_run = ?",
-                [list(company_ids), run_id]).fetchall()], dtype=pl.Int64)
+            keys: list[int] = []
+            for run_id, company_ids, _ in items:
+                keys.extend(r[0] for r in con.execute(
+                    "SELECT doc_key FROM jobs WHERE list_contains(?, company_id) "
+                    "AND last_seen_run = ?", [company_ids, run_id]).fetchall())
             writer = self._writer(bulk=False)
-            self._delete(writer, keys.to_list())
-            done = self._add(writer, con, keys, keys.len(), None)
+            self._delete(writer, keys)
+            done = self._add(writer, con, pl.Series("doc_key", keys, dtype=pl.Int64), len(keys),
+                             None)
             self._commit(writer)
-            if self._current:
-                self._record(fingerprint(con))
+            print_ = items[-1][2]
+            if self._current and print_ is not None:
+                self._record(print_)
             return done
+
+    def after_commit(self, con: duckdb.DuckDBPyConnection, run_id: int,
+                     counts: Sequence[Any]) -> None:
+        """The pipeline's post-commit hook (on the writer thread): note the database's
+        fingerprint now and hand what the batch's ok companies saved to a follower thread,
+        so the writer does not wait for the index's own commit (fsyncs: ~0.1-0.5 s here)."""
+        company_ids = [c.company_id for c in counts if c.state == "ok"]
+        if not company_ids:
+            return
+        item = (run_id, company_ids, fingerprint(con))
+        with self._follow_lock:
+            self._pending.append(item)
+            if self._follower is None:
+                self._follower = threading.Thread(
+                    target=self._follow, args=(con.cursor(),), name="jobscraper-search-follower",
+                    daemon=True)
+                self._follower.start()
+
+    def _follow(self, cur: duckdb.DuckDBPyConnection) -> None:
+        """Index pending batches, several per commit when they queue up, until none is left."""
+        try:
+            while True:
+                with self._follow_lock:
+                    items, self._pending = self._pending, []
+                    if not items:
+                        self._follower = None
+                        return
+                try:
+                    self._apply(cur, items)
+                except Exception:  # noqa: BLE001 - the data is saved; a catch-up repairs this
+                    log.exception("indexing saved jobs failed; the index will catch up")
+                    self._current = False
+        finally:
+            cur.close()
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until the batches handed over by ``after_commit`` are indexed; True if so."""
+        follower = self._follower
+        if follower is not None:
+            follower.join(timeout)
+        return self._follower is None or not self._follower.is_alive()
 
     def catch_up_in_background(self, con: duckdb.DuckDBPyConnection) -> None:
         """Start ``catch_up`` on a thread of its own (with a cursor of ``con``) unless one is
@@ -274,11 +341,6 @@ class SearchIndex:
         if worker is not None:
             worker.join(timeout)
         return not self.catching_up
-
-    def after_commit(self, con: duckdb.DuckDBPyConnection, run_id: int,
-                     counts: Sequence[Any]) -> None:
-        """The pipeline's post-commit hook: index what the batch's ok companies saved."""
-        self.update_saved(con, run_id, [c.company_id for c in counts if c.state == "ok"])
 
     def _writer(self, *, bulk: bool) -> tantivy.IndexWriter:
         # Each thread needs at least 15 MB; a bulk build gets more for fewer, larger segments.
@@ -342,6 +404,10 @@ class SearchIndex:
             schema={"doc_key": pl.Int64, "seen": pl.Int64},
         )
 
+    def clear_cache(self) -> None:
+        """Forget recent queries' hits (benchmarks measure uncached searches)."""
+        self._cache.clear()
+
     def hits(self, parsed: ParsedQuery) -> pl.DataFrame:
         """Every document matching ``parsed``: (doc_key, score), best first. An empty query
         matches nothing here: callers skip the search instead."""
@@ -356,12 +422,17 @@ class SearchIndex:
         total = searcher.num_docs
         if not total:  # tantivy refuses a limit of 0
             return _empty_hits()
-        hits = searcher.search(to_tantivy(parsed, self.schema), total, count=False).hits
-        frame = pl.DataFrame(
-            {"doc_key": searcher.fast_field_values("key", [a for _, a in hits]),
-             "score": [score for score, _ in hits]},
-            schema=HITS_SCHEMA,
-        )
+        try:
+            hits = searcher.search(to_tantivy(parsed, self.schema), total, count=False).hits
+            keys = searcher.fast_field_values("key", [a for _, a in hits])
+        except BaseException as exc:  # noqa: BLE001 - tantivy panics on damaged files
+            if not _unreadable(exc):
+                raise
+            self.damaged = True
+            raise SearchIndexError(f"the search index is damaged ({exc}); it is rebuilt when "
+                                   "next caught up (or run `jobscraper reindex`)") from None
+        frame = pl.DataFrame({"doc_key": keys, "score": [score for score, _ in hits]},
+                             schema=HITS_SCHEMA)
         self._cache[key] = frame
         while len(self._cache) > _CACHED_QUERIES:
             self._cache.popitem(last=False)
@@ -384,19 +455,3 @@ def open_index(db_path: str | Path, configured: str | Path | None = None) -> Sea
     if str(db_path) == ":memory:" and configured is None:
         return SearchIndex(None)
     return SearchIndex(configured or default_path(db_path))
-
-
-
-def timed_progress(on_progress: ProgressHandler | None) -> ProgressHandler | None:
-    """``on_progress`` called at most every 0.2 s (and always at the end)."""
-    if on_progress is None:
-        return None
-    last = [0.0]
-
-    def report(done: int, total: int) -> None:
-        now = time.monotonic()
-        if done >= total or now - last[0] >= 0.2:
-            last[0] = now
-            on_progress(done, total)
-
-    return report

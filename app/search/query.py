@@ -222,15 +222,15 @@ def parse(text: str) -> ParsedQuery:
 
 
 def _field_query(schema: tantivy.Schema, name: str, term: Term) -> tantivy.Query:
-    words = list(term.words)
+    words: list[str | tuple[int, str]] = list(term.words)
     if term.prefix and len(words) == 1:
-        pattern = "|".join([re.escape(words[0]) + ".*",
-                            *(re.escape(s) for s in _outgrown_stems(words[0]))])
+        stem = term.words[0]
+        pattern = "|".join([re.escape(stem) + ".*", *map(re.escape, _outgrown_stems(stem))])
         return tantivy.Query.regex_query(schema, name, pattern)
     if term.prefix:
         return tantivy.Query.phrase_prefix_query(schema, name, words)
     if len(words) == 1:
-        return tantivy.Query.term_query(schema, name, words[0])
+        return tantivy.Query.term_query(schema, name, term.words[0])
     return tantivy.Query.phrase_query(schema, name, words)
 
 
