@@ -3,6 +3,7 @@ cached queries, and small widgets every page uses."""
 
 from __future__ import annotations
 
+import logging
 import threading
 
 import duckdb
@@ -14,6 +15,8 @@ from app.db import DatabaseLockedError, connect
 from app.search import ParsedQuery, SearchIndex, SearchIndexError, open_index
 from app.settings import Settings, SettingsError, load_settings
 from scraper.normalize import sanitize_html
+
+log = logging.getLogger(__name__)
 
 # Up to this many jobs the index catches up while the page waits (a second or two);
 # beyond, on a thread of its own with a progress bar.
@@ -43,7 +46,12 @@ def connection() -> duckdb.DuckDBPyConnection:
     """The process-wide connection; stops the page with a clear message when it can't open."""
     try:
         return _connection()
-    except (DatabaseLockedError, SettingsError, store.StoreError) as exc:
+    except DatabaseLockedError as exc:
+        log.error("cannot open the database: %s", exc)
+        st.error(exc.public)
+        st.stop()
+        raise  # unreachable: st.stop() raises
+    except (SettingsError, store.StoreError) as exc:
         st.error(str(exc))
         st.stop()
         raise  # unreachable: st.stop() raises
