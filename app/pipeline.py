@@ -251,6 +251,7 @@ def cli_scrape(*, db: str | None, companies_file: str | None) -> int:
     except (SettingsError, DatabaseLockedError) as exc:
         print(f"jobscraper scrape: {exc}", file=sys.stderr)
         return 1
+    index = None
     try:
         from app.search.cli import open_current_index
 
@@ -271,6 +272,8 @@ def cli_scrape(*, db: str | None, companies_file: str | None) -> int:
         print(f"jobscraper scrape: {exc}", file=sys.stderr)
         return 1
     finally:
+        if index is not None:
+            index.flush()  # the index follows the last batch before the database closes
         con.close()
 
 

@@ -4,7 +4,7 @@ identifiers (sort columns) come only from the fixed whitelists below."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -42,6 +42,21 @@ EXPORT_COLUMNS = (
 RELEVANCE = "relevance"  # with a search: the index's score (app.search)
 
 _SEARCHED = ("title", "company", "location", "department", "description_text")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHits:
+    """What a full-text search matched (see ``app.search``), for the queries to join: every
+    match with its score (``frame``: doc_key, score), or, for a query matching most jobs,
+    every indexed job it does not match (``negated``; ``frame``: doc_key) with ``best(k)``
+    giving the k best matches for relevance order. Jobs with a key above ``max_key`` are not
+    indexed yet, so match nothing."""
+
+    frame: pl.DataFrame
+    negated: bool = False
+    best: Callable[[int], pl.DataFrame] | None = None
+    max_key: int = 0
+    total: int = 0  # how many indexed jobs match
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,20 +138,30 @@ def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> pl.Da
 
 @contextmanager
 def _jobs_source(
-    con: duckdb.DuckDBPyConnection, filters: JobFilters, hits: pl.DataFrame | None
+    con: duckdb.DuckDBPyConnection, filters: JobFilters, hits: SearchHits | None,
+    ranked: pl.DataFrame | None = None,
 ) -> Iterator[tuple[duckdb.DuckDBPyConnection, str, str, list[Any]]]:
-    """(cursor, FROM clause, WHERE clause, params): the jobs joined to the search index's
-    ``hits`` (doc_key, score) when there are hits for a search, else the jobs table with
-    the search as a substring scan."""
+    """(cursor, FROM clause, WHERE clause, params): the jobs narrowed to the search index's
+    ``hits`` when there are hits for a search (joined to ``ranked`` (doc_key, score) when
+    given, for the best matches' order), else the jobs table with the search as a
+    substring scan."""
     cur = con.cursor()
     try:
-        if hits is not None and filters.search:
-            cur.register("search_hits", hits.to_arrow())
-            where, params = _where(filters, scan=False)
-            yield cur, "jobs JOIN search_hits USING (doc_key)", where, params
-        else:
+        if hits is None or not filters.search:
             where, params = _where(filters)
             yield cur, "jobs", where, params
+            return
+        where, params = _where(filters, scan=False)
+        if ranked is not None:
+            cur.register("search_hits", ranked.to_arrow())
+            yield cur, "jobs JOIN search_hits USING (doc_key)", where, params
+        elif not hits.negated:
+            cur.register("search_hits", hits.frame.to_arrow())
+            yield cur, "jobs JOIN search_hits USING (doc_key)", where, params
+        else:
+            cur.register("search_misses", hits.frame.select("doc_key").to_arrow())
+            yield (cur, "jobs ANTI JOIN search_misses USING (doc_key)",
+                   f"{where} AND doc_key <= ?", [*params, hits.max_key])
     finally:
         cur.close()
 
@@ -149,7 +174,7 @@ def jobs_page(
     descending: bool = True,
     offset: int = 0,
     limit: int = 100,
-    hits: pl.DataFrame | None = None,
+    hits: SearchHits | None = None,
 ) -> pl.DataFrame:
     """One page of the filtered jobs (display columns only), sorted; ties broken by job_id.
     ``hits``: the search index's matches for ``filters.search`` (see ``app.search``);
@@ -157,9 +182,11 @@ def jobs_page(
     if sort not in SORTS and sort != RELEVANCE:
         raise ValueError(f"unknown sort {sort!r}: use one of {RELEVANCE}, {', '.join(SORTS)}")
     direction = "DESC" if descending else "ASC"
+    searched = hits is not None and bool(filters.search)
+    if sort == RELEVANCE and searched and hits is not None and hits.negated:
+        return best_matches(con, filters, hits, PAGE_COLUMNS, direction, offset, limit)
+    order = ("score" if searched else SORTS["posted"]) if sort == RELEVANCE else SORTS[sort]
     with _jobs_source(con, filters, hits) as (cur, source, where, params):
-        ranked = source != "jobs"
-        order = ("score" if ranked else SORTS["posted"]) if sort == RELEVANCE else SORTS[sort]
         sql = (
             f"SELECT {PAGE_COLUMNS} FROM {source} {where} "
             f"ORDER BY {order} {direction} NULLS LAST, job_id LIMIT ? OFFSET ?"
@@ -167,8 +194,27 @@ def jobs_page(
         return _frame(cur, sql, [*params, max(limit, 0), max(offset, 0)])
 
 
+def best_matches(con: duckdb.DuckDBPyConnection, filters: JobFilters, hits: SearchHits,
+                 columns: str, direction: str = "DESC", offset: int = 0, limit: int = 100,
+                 ) -> pl.DataFrame:
+    """``columns`` (``score`` among them if wanted) of the filtered best matches, ranked.
+    For a query matching most jobs the filters run over its best matches, four times more
+    of them each round until the page is full or all were taken."""
+    want = max(offset, 0) + max(limit, 0)
+    k = max(1_000, 4 * want)
+    while True:
+        ranked = hits.best(k) if hits.negated and hits.best is not None else None
+        with _jobs_source(con, filters, hits, ranked) as (cur, source, where, params):
+            sql = (f"SELECT {columns} FROM {source} {where} "
+                   f"ORDER BY score {direction} NULLS LAST, job_id LIMIT ? OFFSET ?")
+            page = _frame(cur, sql, [*params, max(limit, 0), max(offset, 0)])
+        if ranked is None or page.height >= limit or ranked.height < k:
+            return page
+        k *= 4
+
+
 def jobs_count(
-    con: duckdb.DuckDBPyConnection, filters: JobFilters, *, hits: pl.DataFrame | None = None
+    con: duckdb.DuckDBPyConnection, filters: JobFilters, *, hits: SearchHits | None = None
 ) -> int:
     """How many jobs match ``filters`` (``hits`` as for ``jobs_page``)."""
     # ``where`` is built only from fixed fragments in _where; every value is in ``params``.
@@ -179,12 +225,15 @@ def jobs_count(
 
 
 def export_jobs(
-    con: duckdb.DuckDBPyConnection, filters: JobFilters, *, hits: pl.DataFrame | None = None
+    con: duckdb.DuckDBPyConnection, filters: JobFilters, *, hits: SearchHits | None = None
 ) -> pl.DataFrame:
     """Every job matching ``filters`` with its fields and the team's, best match first with a
     search (``hits``), else newest posting first."""
-    with _jobs_source(con, filters, hits) as (cur, source, where, params):
-        order = "score DESC" if source != "jobs" else "posted_at DESC NULLS LAST"
+    ranked = None
+    if hits is not None and hits.negated and hits.best is not None and filters.search:
+        ranked = hits.best(max(hits.total, 1))  # every match, with its score
+    with _jobs_source(con, filters, hits, ranked) as (cur, source, where, params):
+        order = "score DESC" if "search_hits" in source else "posted_at DESC NULLS LAST"
         sql = f"SELECT {EXPORT_COLUMNS} FROM {source} {where} ORDER BY {order}, job_id"
         return _frame(cur, sql, params)
 

@@ -7,11 +7,11 @@ import logging
 import threading
 
 import duckdb
-import polars as pl
 import streamlit as st
 
 from app import queries, search, store
 from app.db import DatabaseLockedError, connect
+from app.queries import SearchHits
 from app.search import ParsedQuery, SearchIndex, SearchIndexError, open_index
 from app.settings import Settings, SettingsError, load_settings
 from scraper.normalize import sanitize_html
@@ -100,7 +100,7 @@ def searchable_index() -> SearchIndex | None:
     return index if index.docs or not index.catching_up else None
 
 
-def search_hits(text: str) -> tuple[ParsedQuery, pl.DataFrame | None, str]:
+def search_hits(text: str) -> tuple[ParsedQuery, SearchHits | None, str]:
     """The search box's ``text`` parsed, the index's hits for it (None: no search, or scan
     instead) and a key naming what answered ("index <generation>" or "scan") for caches."""
     index = searchable_index()

@@ -13,7 +13,7 @@ import streamlit as st
 
 from app import jobs_view, queries, search, store, ui
 from app.jobs_view import DAY_CHOICES, NEW_CHOICES, NEW_LABELS, PAGE_SIZE, SORT_LABELS, Filters
-from app.queries import WORKPLACES, JobFilters
+from app.queries import WORKPLACES, JobFilters, SearchHits
 
 PAGES = Path(__file__).resolve().parent
 
@@ -42,7 +42,7 @@ def _currencies(_con: duckdb.DuckDBPyConnection, version: str) -> list[str]:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _count(_con: duckdb.DuckDBPyConnection, filters: JobFilters, version: str,
-           _hits: pl.DataFrame | None, searched: str) -> int:
+           _hits: SearchHits | None, searched: str) -> int:
     return queries.jobs_count(_con, filters, hits=_hits)
 
 
@@ -54,7 +54,7 @@ def _page(
     descending: bool,
     offset: int,
     version: str,
-    _hits: pl.DataFrame | None,
+    _hits: SearchHits | None,
     searched: str,
 ) -> pl.DataFrame:
     frame = queries.jobs_page(
@@ -138,7 +138,7 @@ def _move_page(step: int) -> None:
     st.session_state["jobs_page"] = max(st.session_state["jobs_page"] + step, 1)
 
 
-def _pager(total: int, filters: JobFilters, hits: pl.DataFrame | None) -> int:
+def _pager(total: int, filters: JobFilters, hits: SearchHits | None) -> int:
     """Page navigation; returns the 0-based offset of the page shown."""
     pages = jobs_view.page_count(total)
     st.session_state["jobs_page"] = min(max(st.session_state["jobs_page"], 1), pages)
@@ -284,7 +284,7 @@ def _detail_view(job: dict[str, Any], parsed: search.ParsedQuery) -> None:
 
 
 def _export_data(
-    con: duckdb.DuckDBPyConnection, filters: JobFilters, hits: pl.DataFrame | None, fmt: str
+    con: duckdb.DuckDBPyConnection, filters: JobFilters, hits: SearchHits | None, fmt: str
 ) -> Callable[[], bytes]:
     """The bytes of the whole filtered set, built only when the download is clicked (it runs
     outside the script, on a thread of its own: hence a cursor of its own)."""
@@ -296,7 +296,7 @@ def _export_data(
     return build
 
 
-def _export(filters: JobFilters, hits: pl.DataFrame | None, total: int) -> None:
+def _export(filters: JobFilters, hits: SearchHits | None, total: int) -> None:
     """CSV and Parquet downloads of every job matching the filters, not only this page."""
     with st.popover("Export", icon=":material/download:", disabled=not total,
                     help=f"Download all {total:,} jobs matching the filters"):

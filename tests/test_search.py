@@ -372,7 +372,7 @@ def test_other_sorts_and_filters_combine_with_a_search(
     assert queries.jobs_count(fresh_db, filters, hits=hits) == 2
     page = queries.jobs_page(fresh_db, JobFilters(search="engineer"), sort="title",
                              descending=False, hits=hits, limit=2, offset=1)
-    assert page["title"].to_list() == ["Engineering Intern", "Kubernetes Platform Engineer"]
+    assert page["title"].to_list() == ["Data Engineer", "Engineering Intern"]
 
 
 # -- command line -------------------------------------------------------------------------
@@ -395,3 +395,42 @@ def test_cli_reindex_and_search(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "Nothing to search for" in capsys.readouterr().err
     assert cli_main(["search", "quokka", "--db", str(path)]) == 1
     assert "no open job matches" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("query", ["engineer", "-quokka", "python OR engineer", "eng*"])
+def test_queries_matching_most_jobs_give_the_same_answers_through_their_misses(
+        fresh_db: duckdb.DuckDBPyConnection, indexed: SearchIndex, query: str,
+        companies: tuple[Company, Company], monkeypatch: pytest.MonkeyPatch) -> None:
+    _, beta = companies
+    assert beta.company_id is not None
+    parsed = search.parse(query)
+    direct = indexed.hits(parsed)
+    monkeypatch.setattr(search.index, "NEGATE_ABOVE", 0)
+    indexed.clear_cache()
+    negated = indexed.hits(parsed)
+    assert negated.negated and not direct.negated and negated.total == direct.total
+    for filters in (JobFilters(search=query), JobFilters(search=query, include_closed=True),
+                    JobFilters(search=query, company_ids=(beta.company_id,))):
+        for sort in ("relevance", "title"):
+            pages = [queries.jobs_page(fresh_db, filters, sort=sort, hits=h, limit=2, offset=1)
+                     for h in (direct, negated)]
+            assert pages[0].equals(pages[1])
+        assert (queries.jobs_count(fresh_db, filters, hits=direct)
+                == queries.jobs_count(fresh_db, filters, hits=negated))
+    assert search.matching_ids(fresh_db, indexed, query) == ext_ids(direct, fresh_db)
+
+
+def ext_ids(hits: queries.SearchHits, con: duckdb.DuckDBPyConnection) -> list[str]:
+    return queries.export_jobs(con, JobFilters(search="x"), hits=hits)["job_id"].to_list()
+
+
+def test_jobs_saved_after_the_index_match_nothing_until_indexed(
+        fresh_db: duckdb.DuckDBPyConnection, indexed: SearchIndex,
+        companies: tuple[Company, Company], monkeypatch: pytest.MonkeyPatch) -> None:
+    acme, _ = companies
+    monkeypatch.setattr(search.index, "NEGATE_ABOVE", 0)
+    save(fresh_db, [CompanyResult(acme, "ok", (*ACME_JOBS, job(ACME, "9", "Engineer X", "")))])
+    hits = indexed.hits(search.parse("engineer"))
+    assert hits.negated
+    assert "acme:9" not in found(fresh_db, indexed, "engineer")
+    assert queries.jobs_count(fresh_db, JobFilters(search="engineer"), hits=hits) == 5

@@ -12,7 +12,7 @@ import duckdb
 import polars as pl
 
 from app import queries
-from app.queries import JobFilters
+from app.queries import JobFilters, SearchHits
 from app.search.highlight import highlight_html, highlight_text, snippet
 from app.search.index import (
     SearchIndex,
@@ -38,50 +38,30 @@ class Hit:
     score: float
 
 
-def _joined(con: duckdb.DuckDBPyConnection, hits: pl.DataFrame, sql: str,
-            params: list[object]) -> pl.DataFrame:
-    cur = con.cursor()
-    try:
-        cur.register("search_hits", hits.to_arrow())
-        return cur.sql(sql, params=params).pl()
-    finally:
-        cur.close()
-
-
 def search(con: duckdb.DuckDBPyConnection, index: SearchIndex, query: str, limit: int = 20,
            *, include_closed: bool = False) -> list[Hit]:
     """The best ``limit`` open jobs (all jobs with ``include_closed``) matching ``query``."""
     parsed = parse(query)
     if parsed.empty:
         return []
-    frame = _joined(
-        con, index.hits(parsed),
-        "SELECT job_id, company, title, score FROM jobs JOIN search_hits USING (doc_key) "
-        "WHERE closed_at IS NULL OR ? ORDER BY score DESC, job_id LIMIT ?",
-        [include_closed, max(limit, 0)],
-    )
+    frame = queries.best_matches(con, JobFilters(search=query, include_closed=include_closed),
+                                 index.hits(parsed), "job_id, company, title, score",
+                                 limit=limit)
     return [Hit(**row) for row in frame.iter_rows(named=True)]
 
 
 def matching_ids(con: duckdb.DuckDBPyConnection, index: SearchIndex, query: str,
                  *, include_closed: bool = False) -> list[str]:
     """The ids of every open job (all jobs with ``include_closed``) matching ``query``,
-    best first; an empty query (nothing to search for) matches every job."""
+    best first; an empty query (nothing to search for) matches every job, newest first."""
     parsed = parse(query)
-    if parsed.empty:
-        rows = con.execute("SELECT job_id FROM jobs WHERE closed_at IS NULL OR ? ORDER BY job_id",
-                           [include_closed]).fetchall()
-        return [r[0] for r in rows]
-    frame = _joined(
-        con, index.hits(parsed),
-        "SELECT job_id FROM jobs JOIN search_hits USING (doc_key) "
-        "WHERE closed_at IS NULL OR ? ORDER BY score DESC, job_id",
-        [include_closed],
-    )
+    filters = JobFilters(search=query if not parsed.empty else "", include_closed=include_closed)
+    hits = None if parsed.empty else index.hits(parsed)
+    frame = queries.export_jobs(con, filters, hits=hits)
     return frame["job_id"].to_list()
 
 
-def search_hits(index: SearchIndex | None, text: str) -> tuple[ParsedQuery, pl.DataFrame | None]:
+def search_hits(index: SearchIndex | None, text: str) -> tuple[ParsedQuery, SearchHits | None]:
     """``text`` parsed, and the index's hits for it (None when there is nothing to search
     for, or no index: the caller then lists without a search, or scans)."""
     parsed = parse(text)

@@ -27,6 +27,7 @@ import polars as pl
 import pyarrow as pa
 import tantivy
 
+from app.queries import SearchHits
 from app.search.query import ParsedQuery, analyzer, to_tantivy
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,8 @@ HITS_SCHEMA = {"doc_key": pl.Int64, "score": pl.Float32}
 _BATCH_ROWS = 2_000
 _DELETE_CHUNK = 20_000
 _CACHED_QUERIES = 4
+# Above this many matches, when they are most of the index, hits are given as the misses.
+NEGATE_ABOVE = 100_000
 
 # (documents done, documents to do): called from the thread doing the work.
 ProgressHandler = Callable[[int, int], None]
@@ -98,7 +101,7 @@ class SearchIndex:
         self.path = Path(path).expanduser() if path is not None else None
         self.schema = _schema()
         self._lock = threading.RLock()
-        self._cache: OrderedDict[tuple[Any, int], pl.DataFrame] = OrderedDict()
+        self._cache: OrderedDict[tuple[Any, int], SearchHits] = OrderedDict()
         self._generation = 0
         self._recorded: str | None = None
         self.reset_reason: str | None = None
@@ -408,35 +411,57 @@ class SearchIndex:
         """Forget recent queries' hits (benchmarks measure uncached searches)."""
         self._cache.clear()
 
-    def hits(self, parsed: ParsedQuery) -> pl.DataFrame:
-        """Every document matching ``parsed``: (doc_key, score), best first. An empty query
-        matches nothing here: callers skip the search instead."""
+    def hits(self, parsed: ParsedQuery) -> SearchHits:
+        """What ``parsed`` matches (see ``queries.SearchHits``): every match with its score,
+        or, when it matches most of a large index, every document it does not match (a
+        million Python objects cost seconds; the misses of a common word are few)."""
         if parsed.empty:
-            return _empty_hits()
+            return SearchHits(_empty_hits())
         key = (parsed.clauses, self._generation)
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
             return cached
-        searcher = self._index.searcher()
-        total = searcher.num_docs
-        if not total:  # tantivy refuses a limit of 0
-            return _empty_hits()
         try:
-            hits = searcher.search(to_tantivy(parsed, self.schema), total, count=False).hits
-            keys = searcher.fast_field_values("key", [a for _, a in hits])
+            result = self._hits(to_tantivy(parsed, self.schema))
         except BaseException as exc:  # noqa: BLE001 - tantivy panics on damaged files
             if not _unreadable(exc):
                 raise
             self.damaged = True
             raise SearchIndexError(f"the search index is damaged ({exc}); it is rebuilt when "
                                    "next caught up (or run `jobscraper reindex`)") from None
-        frame = pl.DataFrame({"doc_key": keys, "score": [score for score, _ in hits]},
-                             schema=HITS_SCHEMA)
-        self._cache[key] = frame
+        self._cache[key] = result
         while len(self._cache) > _CACHED_QUERIES:
             self._cache.popitem(last=False)
-        return frame
+        return result
+
+    def _hits(self, query: tantivy.Query) -> SearchHits:
+        searcher = self._index.searcher()
+        docs = searcher.num_docs
+        if not docs:  # tantivy refuses a limit of 0
+            return SearchHits(_empty_hits())
+        matches = int(searcher.search(query, 1, count=True).count)  # type: ignore[attr-defined]
+        max_key = searcher.search(tantivy.Query.all_query(), 1, order_by_field="key").hits[0][0]
+        if matches <= NEGATE_ABOVE or docs - matches >= matches:
+            return SearchHits(_best(searcher, query, max(matches, 1)), max_key=max_key,
+                              total=matches)
+        misses = docs - matches
+        keys: list[int] = []
+        if misses:
+            others = tantivy.Query.boolean_query([(tantivy.Occur.Must, tantivy.Query.all_query()),
+                                                  (tantivy.Occur.MustNot, query)])
+            keys = [k for k, _ in searcher.search(others, misses, count=False,
+                                                  order_by_field="key").hits]
+        return SearchHits(pl.DataFrame({"doc_key": keys}, schema={"doc_key": pl.Int64}),
+                          negated=True, best=lambda k: _best(self._index.searcher(), query, k),
+                          max_key=max_key, total=matches)
+
+
+def _best(searcher: tantivy.Searcher, query: tantivy.Query, k: int) -> pl.DataFrame:
+    """The ``k`` best matches of ``query``: (doc_key, score), best first."""
+    hits = searcher.search(query, k, count=False).hits
+    return pl.DataFrame({"doc_key": searcher.fast_field_values("key", [a for _, a in hits]),
+                         "score": [score for score, _ in hits]}, schema=HITS_SCHEMA)
 
 
 def _document(row: dict[str, Any]) -> tantivy.Document:
