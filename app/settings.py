@@ -28,6 +28,17 @@ class Settings:
     schedule_minutes: int | None = None
     detail_cap: int = 200
     index_path: Path | None = None
+    broker_url: str | None = None  # JOBSCRAPER_BROKER: None scrapes in-process
+    max_result_mb: int = 64  # the largest result a Celery worker may send back
+
+    @property
+    def mode(self) -> str:
+        """'in-process', or 'Celery workers via <broker URL without its password>'."""
+        if not self.broker_url:
+            return "in-process"
+        from scraper.remote.common import safe_url
+
+        return f"Celery workers via {safe_url(self.broker_url)}"
 
     def search_index_path(self, db_path: Path | None = None) -> Path:
         """Where the search index of ``db_path`` (default: this database) lives:
@@ -90,6 +101,16 @@ def _folder(env: Mapping[str, str], name: str) -> Path | None:
     if path.exists() and not path.is_dir():
         raise SettingsError(f"{name}={raw!r} is a file: give a folder for the search index")
     return path
+def _broker(env: Mapping[str, str]) -> str | None:
+    raw = env.get("JOBSCRAPER_BROKER", "").strip()
+    if not raw:
+        return None
+    from scraper.remote.common import BrokerUrlError, check_broker_url
+
+    try:
+        return check_broker_url(raw)
+    except BrokerUrlError as exc:
+        raise SettingsError(f"JOBSCRAPER_BROKER={exc}") from None
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -105,4 +126,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         schedule_minutes=schedule or None,
         detail_cap=_int(env, "JOBSCRAPER_DETAIL_CAP", 200, 0, 100_000),
         index_path=_folder(env, "JOBSCRAPER_INDEX"),
+        broker_url=_broker(env),
+        max_result_mb=_int(env, "JOBSCRAPER_MAX_RESULT_MB", 64, 1, 1024),
     )
