@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import inspect
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -261,8 +262,9 @@ class ScrapeRegistry:
         fetch = self._settings.fetch_settings()
         run = self._pipeline or self._default_pipeline()
         try:
-            # Only the real pipeline takes the hook (test doubles need not know of it).
-            hook = {"on_commit": self._on_commit} if self._on_commit is not None else {}
+            # Pipelines that take the post-commit hook get it (test doubles need not).
+            takes_hook = "on_commit" in inspect.signature(run).parameters
+            hook = {"on_commit": self._on_commit} if self._on_commit and takes_hook else {}
             run(cur, run_id, companies, settings=fetch, on_progress=self._fold, cancel=cancel,
                 **hook)
         except Exception as exc:  # noqa: BLE001 - any crash must end the run row, with its text

@@ -102,3 +102,34 @@ def test_search_index_catches_up_with_jobs_written_while_the_app_ran(seeded: Pat
         con.close()
     st_cache_cleared = open_jobs({"q": "figma"})  # a new session; the index sees it behind
     assert set(shown(st_cache_cleared)) == {"4", "5"}
+
+
+def test_a_large_catch_up_runs_behind_a_progress_bar_and_the_page_still_answers(
+        seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from app import ui
+    from app.search import SearchIndex
+
+    monkeypatch.setattr(ui, "SMALL_CATCH_UP", 0)  # as if the database were large
+    release = threading.Event()
+    real = SearchIndex.catch_up
+
+    def slow_catch_up(self: SearchIndex, con: object, on_progress: object = None) -> int:
+        if callable(on_progress):
+            on_progress(1, 4)
+        release.wait(30)
+        return real(self, con, on_progress)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SearchIndex, "catch_up", slow_catch_up)
+    at = open_jobs({"q": "kubernetes"})
+    assert [p.text for p in at.get("progress")] == [
+        "Updating the search index: 1 of 4 jobs. Searches use the previous index (or a "
+        "slower scan) until it is done."]
+    assert set(shown(at)) == {"1", "2", "3"}  # scanned meanwhile: the page is not stuck
+    release.set()
+    index = ui._search_index(ui.connection())
+    assert index.wait(30)
+    at.run()
+    assert not at.exception
+    assert shown(at)[2] == "1" and "snippet" in at.dataframe[0].value.columns
