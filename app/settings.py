@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.people import parse_admins
 from scraper.fetch import FetchSettings
 
 
@@ -28,6 +30,8 @@ class Settings:
     schedule_minutes: int | None = None
     detail_cap: int = 200
     index_path: Path | None = None
+    user_header: str | None = None
+    admins: frozenset[str] = frozenset()
     broker_url: str | None = None  # JOBSCRAPER_BROKER: None scrapes in-process
     max_result_mb: int = 64  # the largest result a Celery worker may send back
 
@@ -101,6 +105,23 @@ def _folder(env: Mapping[str, str], name: str) -> Path | None:
     if path.exists() and not path.is_dir():
         raise SettingsError(f"{name}={raw!r} is a file: give a folder for the search index")
     return path
+
+
+_HEADER_NAME = re.compile(r"[A-Za-z0-9-]{1,100}")
+
+
+def _header(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not _HEADER_NAME.fullmatch(raw):
+        raise SettingsError(
+            f"{name}={raw!r} is not an HTTP header name: use letters, digits and dashes, "
+            f"e.g. {name}=X-Forwarded-Email"
+        )
+    return raw
+
+
 def _broker(env: Mapping[str, str]) -> str | None:
     raw = env.get("JOBSCRAPER_BROKER", "").strip()
     if not raw:
@@ -126,6 +147,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         schedule_minutes=schedule or None,
         detail_cap=_int(env, "JOBSCRAPER_DETAIL_CAP", 200, 0, 100_000),
         index_path=_folder(env, "JOBSCRAPER_INDEX"),
+        user_header=_header(env, "JOBSCRAPER_USER_HEADER"),
+        admins=parse_admins(env.get("JOBSCRAPER_ADMINS")),
         broker_url=_broker(env),
         max_result_mb=_int(env, "JOBSCRAPER_MAX_RESULT_MB", 64, 1, 1024),
     )
