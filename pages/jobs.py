@@ -12,11 +12,11 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from app import activity, jobs_view, queries, store, team, ui
+from app import activity, jobs_view, queries, search, store, team, ui
 from app.edit_form import EditForm
 from app.jobs_view import DAY_CHOICES, NEW_CHOICES, NEW_LABELS, PAGE_SIZE, SORT_LABELS, Filters
 from app.people import PermissionDenied, Person
-from app.queries import WORKPLACES, JobFilters
+from app.queries import WORKPLACES, JobFilters, SearchHits
 
 PAGES = Path(__file__).resolve().parent
 
@@ -44,9 +44,14 @@ def _currencies(_con: duckdb.DuckDBPyConnection, version: str) -> list[str]:
     return queries.currency_options(_con)
 
 
+# ``_hits`` are the search index's matches for ``filters.search`` (None: scan instead);
+# ``searched`` keys them: the index's generation, or "scan".
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
-def _count(_con: duckdb.DuckDBPyConnection, filters: JobFilters, version: str) -> int:
-    return queries.jobs_count(_con, filters)
+def _count(_con: duckdb.DuckDBPyConnection, filters: JobFilters, version: str,
+           _hits: SearchHits | None, searched: str) -> int:
+    return queries.jobs_count(_con, filters, hits=_hits)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -57,11 +62,20 @@ def _page(
     descending: bool,
     offset: int,
     version: str,
+    _hits: SearchHits | None,
+    searched: str,
 ) -> pl.DataFrame:
     frame = queries.jobs_page(
-        _con, filters, sort=sort, descending=descending, offset=offset, limit=PAGE_SIZE
+        _con, filters, sort=sort, descending=descending, offset=offset, limit=PAGE_SIZE,
+        hits=_hits,
     )
-    return queries.page_for_table(frame)
+    table = queries.page_for_table(frame)
+    if _hits is None:
+        return table
+    where = search.snippets(_con, search.parse(filters.search), table["job_id"].to_list())
+    return table.with_columns(
+        pl.Series("snippet", [where.get(j) for j in table["job_id"]], dtype=pl.String)
+        .fill_null(queries.BLANK))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -110,7 +124,10 @@ def _filter_widgets(companies: dict[int, str], currencies: list[str],
         st.button("Clear filters", key="jobs_clear", on_click=_clear_filters,
                   disabled=not narrowing, icon=":material/filter_alt_off:",
                   help="Back to every open job (the sort is kept)")
-        st.text_input("Search", key="jobs_q", placeholder="every word must match")
+        st.text_input("Search", key="jobs_q", placeholder='words, "a phrase", -not, title:word',
+                      help=search.HELP)
+        for hint in search.parse(st.session_state.get("jobs_q", "")).hints:
+            st.caption(f":material/info: {hint}")
         st.selectbox("Show", NEW_CHOICES, key="jobs_new", format_func=NEW_LABELS.__getitem__)
         st.multiselect(
             "Companies", list(companies), key="jobs_company", format_func=companies.__getitem__
@@ -156,7 +173,7 @@ def _typed_page(key: str) -> None:
     st.session_state["jobs_page"] = st.session_state[key]
 
 
-def _pager(total: int, view: Filters, filters: JobFilters) -> int:
+def _pager(total: int, view: Filters, filters: JobFilters, hits: SearchHits | None) -> int:
     """Export, the count and page navigation on one line that wraps on a narrow window;
     returns the 0-based offset of the page shown."""
     pages = jobs_view.page_count(total)
@@ -168,7 +185,7 @@ def _pager(total: int, view: Filters, filters: JobFilters) -> int:
     box = f"jobs_page_box_{pages}"
     st.session_state[box] = page
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
-        _export(view, filters, total)
+        _export(view, filters, hits, total)
         st.markdown(f"**{jobs_view.shown_text(first, total)}** jobs", width="content")
         st.button("‹ Prev", key="jobs_prev", disabled=page <= 1, on_click=_move_page, args=(-1,))
         st.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, key=box,
@@ -185,6 +202,8 @@ _COLUMNS = {
     "starred": st.column_config.CheckboxColumn("★", width=32),
     "status": st.column_config.TextColumn("Status", width=96),
     "title": st.column_config.TextColumn("Title", width=240),
+    "snippet": st.column_config.TextColumn("Matched", width=320,
+                                           help="Where the description matches the search"),
     "url": st.column_config.LinkColumn("Posting", display_text="Open ↗", width=64),
     "company": st.column_config.TextColumn("Company", width=120),
     "location": st.column_config.TextColumn("Location", width=140),
@@ -203,7 +222,7 @@ ROW_PX, HEADER_PX, MAX_ROWS = 35, 38, 20
 def _table(frame: pl.DataFrame, key: str, show_closed: bool) -> list[str]:
     """The page of jobs with row selection; returns the selected job ids (one opens its
     detail, several offer bulk triage)."""
-    columns = [c for c in _COLUMNS if show_closed or c != "closed_at"]
+    columns = [c for c in _COLUMNS if (show_closed or c != "closed_at") and c in frame.columns]
     event = st.dataframe(
         frame,
         key=key,
@@ -405,23 +424,28 @@ def _history(job_id: str) -> None:
                         f"{_value(name, r['old'])} → {_value(name, r['new'])}")
 
 
-def _description(job: dict[str, Any]) -> None:
-    # The scraper sanitizes already; cleaning again at render keeps a bad row inert.
-    if job["description_html"]:
+def _description(job: dict[str, Any], parsed: search.ParsedQuery) -> None:
+    # The scraper sanitizes already; cleaning again at render keeps a bad row inert (the
+    # highlighting sanitizes its output too).
+    if job["description_html"] and not parsed.empty:
+        st.html(search.highlight_html(job["description_html"], parsed))
+    elif job["description_html"]:
         ui.safe_html(job["description_html"])
+    elif job["description_text"] and not parsed.empty:
+        st.html(search.highlight_text(job["description_text"], parsed))
     elif job["description_text"]:
         st.text(job["description_text"])
     else:
         st.caption("No description was published.")
 
 
-def _detail_view(job: dict[str, Any]) -> None:
+def _detail_view(job: dict[str, Any], parsed: search.ParsedQuery) -> None:
     """The job in a side panel over the table, so it opens in view wherever the row was."""
     st.dialog(job["company"] or "Job", width=720, position="right",
-              on_dismiss=_close_detail)(_detail_body)(job)
+              on_dismiss=_close_detail)(_detail_body)(job, parsed)
 
 
-def _detail_body(job: dict[str, Any]) -> None:
+def _detail_body(job: dict[str, Any], parsed: search.ParsedQuery) -> None:
     st.subheader(job["title"])
     if job["closed_at"]:
         why = job["closed_reason"] or "no longer on the board"
@@ -433,27 +457,28 @@ def _detail_body(job: dict[str, Any]) -> None:
     _annotations(job)
     st.markdown("\n".join(f"- **{k}:** {v}" for k, v in facts.items()))
     with st.container(border=True):
-        _description(job)
+        _description(job, parsed)
 
 
 # -- export -------------------------------------------------------------------------------
 
 
 def _export_data(
-    con: duckdb.DuckDBPyConnection, view: Filters, filters: JobFilters, fmt: str
+    con: duckdb.DuckDBPyConnection, view: Filters, filters: JobFilters,
+    hits: SearchHits | None, fmt: str
 ) -> Callable[[], bytes]:
     """The bytes of the whole filtered set in the table's order, built only when the download
     is clicked (it runs outside the script, on a thread of its own: hence a cursor of its own)."""
 
     def build() -> bytes:
-        frame = queries.export_jobs(con.cursor(), filters, sort=view.sort,
+        frame = queries.export_jobs(con.cursor(), filters, hits=hits, sort=view.sort,
                                     descending=not view.asc)
         return queries.csv_bytes(frame) if fmt == "csv" else queries.parquet_bytes(frame)
 
     return build
 
 
-def _export(view: Filters, filters: JobFilters, total: int) -> None:
+def _export(view: Filters, filters: JobFilters, hits: SearchHits | None, total: int) -> None:
     """CSV and Parquet downloads of every job matching the filters, not only this page."""
     with st.popover("Export", icon=":material/download:", disabled=not total,
                     help=f"Download all {total:,} jobs matching the filters"):
@@ -462,11 +487,11 @@ def _export(view: Filters, filters: JobFilters, total: int) -> None:
         con = ui.connection()
         csv_col, parquet_col = st.columns(2)
         csv_col.download_button(
-            "Download CSV", _export_data(con, view, filters, "csv"), file_name="jobs.csv",
+            "Download CSV", _export_data(con, view, filters, hits, "csv"), file_name="jobs.csv",
             mime="text/csv", on_click="ignore", key="jobs_dl_csv", disabled=not total,
         )
         parquet_col.download_button(
-            "Download Parquet", _export_data(con, view, filters, "parquet"), file_name="jobs.parquet",
+            "Download Parquet", _export_data(con, view, filters, hits, "parquet"), file_name="jobs.parquet",
             mime="application/vnd.apache.parquet", on_click="ignore", key="jobs_dl_parquet",
             disabled=not total,
         )
@@ -544,11 +569,13 @@ def main() -> None:
     person = ui.current_person()
     last_visit = _last_visit(person)
     filters = jobs_view.job_filters(view, last_visit)
+    parsed, hits, searched = ui.search_hits(filters.search)
+    filters = search.effective_filters(filters, parsed)
 
-    total = _count(con, filters, version)
-    offset = _pager(total, view, filters)
+    total = _count(con, filters, version, hits, searched)
+    offset = _pager(total, view, filters, hits)
     view = Filters.from_widgets(st.session_state)  # the pager may have moved the page
-    frame = _page(con, filters, view.sort, not view.asc, offset, version)
+    frame = _page(con, filters, view.sort, not view.asc, offset, version, hits, searched)
     shown_key = f"{view.view_key()}_{offset}"
     table_key = _table_key(shown_key, frame)
     with_closed = filters.include_closed or filters.closed_in_latest_run
@@ -566,7 +593,7 @@ def main() -> None:
     job_id = st.session_state.get("jobs_job")
     job = _detail(con, job_id, version) if job_id else None
     if job is not None:
-        _detail_view(job)
+        _detail_view(job, parsed)
     elif total:
         st.caption("Select a row to read the job and note what the team makes of it.")
 
