@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,36 +11,11 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from app import queries, store, ui
+from app import jobs_view, queries, store, ui
+from app.jobs_view import DAY_CHOICES, NEW_CHOICES, NEW_LABELS, PAGE_SIZE, SORT_LABELS, Filters
 from app.queries import WORKPLACES, JobFilters
 
 PAGES = Path(__file__).resolve().parent
-PAGE_SIZE = 100
-SORT_LABELS = {
-    "posted": "Posted",
-    "first_seen": "First seen",
-    "salary": "Salary (annualized)",
-    "company": "Company",
-    "title": "Title",
-    "closed": "Closed (with closed jobs)",
-}
-DAY_CHOICES = (0, 1, 3, 7, 14, 30, 90)  # 0: any time (a None option would show as unset)
-NEW_CHOICES = ("", "run", "1", "7", "30", "closed")
-NEW_LABELS = {
-    "": "All jobs",
-    "run": "New in the latest run",
-    "1": "New in the last day",
-    "7": "New in the last 7 days",
-    "30": "New in the last 30 days",
-    "closed": "Closed in the latest run",
-}
-# Widget key -> URL parameter. Lists travel comma-separated.
-URL_KEYS = {
-    "jobs_q": "q", "jobs_company": "company", "jobs_workplace": "workplace", "jobs_loc": "loc",
-    "jobs_days": "days", "jobs_min_salary": "min_salary", "jobs_currency": "currency",
-    "jobs_status": "status", "jobs_starred": "starred", "jobs_closed": "closed",
-    "jobs_new": "new", "jobs_sort": "sort", "jobs_asc": "asc", "jobs_page": "page",
-}
 
 
 # -- cached reads (keyed by the data version so edits and new results show at once) -----
@@ -91,86 +64,20 @@ def _detail(_con: duckdb.DuckDBPyConnection, job_id: str, version: str) -> dict[
 # -- URL <-> widgets ---------------------------------------------------------------------
 
 
-def _int(text: str | None) -> int | None:
-    try:
-        return int(text) if text else None
-    except ValueError:
-        return None
-
-
-def _money(text: str | None) -> int | None:
-    """A whole non-negative amount from URL text, or None."""
-    try:
-        value = float(text) if text else None
-    except ValueError:
-        return None
-    return int(value) if value is not None and math.isfinite(value) and value >= 0 else None
-
-
-def _listed(text: str | None) -> list[str]:
-    return [p for p in (text or "").split(",") if p]
-
-
-def _state_from_url(companies: dict[int, str], currencies: list[str]) -> dict[str, Any]:
-    """Widget values from the URL; anything unknown falls back to the default."""
-    qp = st.query_params
-    company_ids = [i for i in (_int(p) for p in _listed(qp.get("company"))) if i in companies]
-    days = _int(qp.get("days"))
-    return {
-        "jobs_q": qp.get("q", ""),
-        "jobs_company": company_ids,
-        "jobs_workplace": [w for w in _listed(qp.get("workplace")) if w in WORKPLACES],
-        "jobs_loc": qp.get("loc", ""),
-        "jobs_days": days if days in DAY_CHOICES else 0,
-        "jobs_min_salary": _money(qp.get("min_salary")),
-        "jobs_currency": qp.get("currency") if qp.get("currency") in currencies
-        else (currencies[0] if currencies else None),
-        "jobs_status": [s for s in _listed(qp.get("status")) if s in store.JOB_STATUSES],
-        "jobs_starred": qp.get("starred") == "1",
-        "jobs_closed": qp.get("closed") == "1",
-        "jobs_new": qp.get("new") if qp.get("new") in NEW_CHOICES else "",
-        "jobs_sort": qp.get("sort") if qp.get("sort") in SORT_LABELS else "posted",
-        "jobs_asc": qp.get("asc") == "1",
-        "jobs_page": max(_int(qp.get("page")) or 1, 1),
-    }
-
-
 def _init_state(companies: dict[int, str], currencies: list[str]) -> None:
     """Seed each widget from the URL the first time this session shows the page."""
-    for key, value in _state_from_url(companies, currencies).items():
+    params = st.query_params.to_dict()
+    wanted = Filters.from_url(params, companies=companies, currencies=currencies)
+    for key, value in wanted.to_widgets().items():
         if key not in st.session_state:
             st.session_state[key] = value
     if "jobs_job" not in st.session_state:
-        st.session_state["jobs_job"] = st.query_params.get("job")
+        st.session_state["jobs_job"] = params.get("job")
 
 
-def _url_value(value: Any) -> str | None:
-    """A widget value as URL text; None for an empty/default value."""
-    if value is None or value is False or value in ("", []):
-        return None
-    if value is True:
-        return "1"
-    if isinstance(value, list):
-        return ",".join(str(v) for v in value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _sync_url() -> None:
-    """Write the current filters (non-defaults only) to the URL so a copied link reopens them."""
-    wanted: dict[str, str] = {}
-    for key, param in URL_KEYS.items():
-        text = _url_value(st.session_state.get(key))
-        if text is not None:
-            wanted[param] = text
-    if "min_salary" not in wanted:
-        wanted.pop("currency", None)
-    if wanted.get("sort") == "posted":
-        del wanted["sort"]
-    for param, default in (("page", "1"), ("days", "0")):
-        if wanted.get(param) == default:
-            del wanted[param]
+def _sync_url(filters: Filters) -> None:
+    """Write the view to the URL so a copied link reopens it (and the job it shows)."""
+    wanted = filters.to_url()
     if st.session_state.get("jobs_job"):
         wanted["job"] = st.session_state["jobs_job"]
     if st.query_params.to_dict() != wanted:
@@ -180,8 +87,8 @@ def _sync_url() -> None:
 # -- widgets ------------------------------------------------------------------------------
 
 
-def _filter_widgets(companies: dict[int, str], currencies: list[str]) -> JobFilters:
-    """The sidebar filters; returns what they select."""
+def _filter_widgets(companies: dict[int, str], currencies: list[str]) -> None:
+    """The sidebar filters (each keyed ``jobs_<Filters field>``)."""
     with st.sidebar:
         st.header("Find jobs")
         st.text_input("Search", key="jobs_q", placeholder="every word must match")
@@ -208,32 +115,6 @@ def _filter_widgets(companies: dict[int, str], currencies: list[str]) -> JobFilt
         st.selectbox("Sort by", list(SORT_LABELS), key="jobs_sort",
                      format_func=SORT_LABELS.__getitem__)
         st.checkbox("Ascending", key="jobs_asc")
-    return _filters_from_state()
-
-
-def _filters_from_state() -> JobFilters:
-    ss = st.session_state
-    new = ss["jobs_new"]
-    return JobFilters(
-        search=ss["jobs_q"].strip(),
-        company_ids=tuple(ss["jobs_company"]),
-        workplaces=tuple(ss["jobs_workplace"]),
-        location=ss["jobs_loc"].strip(),
-        posted_within_days=ss["jobs_days"] or None,
-        min_salary=ss["jobs_min_salary"] if ss["jobs_currency"] else None,
-        currency=ss["jobs_currency"],
-        statuses=tuple(ss["jobs_status"]),
-        starred_only=ss["jobs_starred"],
-        include_closed=ss["jobs_closed"],
-        new_in_latest_run=new == "run",
-        new_within_days=int(new) if new not in ("", "run", "closed") else None,
-        closed_in_latest_run=new == "closed",
-    )
-
-
-def _signature(filters: JobFilters) -> str:
-    key = repr((filters, st.session_state["jobs_sort"], st.session_state["jobs_asc"]))
-    return hashlib.sha1(key.encode()).hexdigest()[:12]
 
 
 def _move_page(step: int) -> None:
@@ -242,16 +123,15 @@ def _move_page(step: int) -> None:
 
 def _pager(total: int, filters: JobFilters) -> int:
     """Page navigation; returns the 0-based offset of the page shown."""
-    pages = max(math.ceil(total / PAGE_SIZE), 1)
+    pages = jobs_view.page_count(total)
     st.session_state["jobs_page"] = min(max(st.session_state["jobs_page"], 1), pages)
     page = st.session_state["jobs_page"]
     prev, number, nxt, summary, export = st.columns([1, 2, 1, 3, 2], vertical_alignment="bottom")
     prev.button("‹ Prev", key="jobs_prev", disabled=page <= 1, on_click=_move_page, args=(-1,))
     number.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, key="jobs_page")
     nxt.button("Next ›", key="jobs_next", disabled=page >= pages, on_click=_move_page, args=(1,))
-    first = (page - 1) * PAGE_SIZE
-    shown = f"{first + 1:,}–{min(first + PAGE_SIZE, total):,} of {total:,}" if total else "0 of 0"
-    summary.markdown(f"**{shown}** jobs")
+    first = jobs_view.page_offset(page, total)
+    summary.markdown(f"**{jobs_view.shown_text(first, total)}** jobs")
     with export:
         _export(filters, total)
     return first
@@ -316,10 +196,6 @@ def _follow_selection(selected: str | None, view: str, table_key: str) -> None:
 # -- detail -------------------------------------------------------------------------------
 
 
-def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
-
-
 def _save_annotations(job_id: str, suffix: str) -> None:
     ss = st.session_state
     store.update_job(
@@ -362,25 +238,6 @@ def _description(job: dict[str, Any]) -> None:
         st.caption("No description was published.")
 
 
-SALARY_SOURCES = {"structured": "from the posting's salary field",
-                  "text": "read from the description"}
-
-
-def _salary_fact(job: dict[str, Any]) -> str:
-    """``64,000–73,000 GBP / year (from ...)``, with the annual amount when paid per month,
-    hour...; ``—`` without a salary."""
-    text = queries.salary_text(
-        job["salary_min"], job["salary_max"], job["salary_currency"], job["salary_period"]
-    )
-    if text is None:
-        return "—"
-    yearly = queries.salary_text(job["salary_year_min"], job["salary_year_max"],
-                                 job["salary_currency"], "year")
-    if yearly and job["salary_period"] not in (None, "year"):
-        text += f" (≈ {yearly})"
-    return f"{text}, {SALARY_SOURCES.get(job['salary_source'] or '', 'source unknown')}"
-
-
 def _detail_view(job: dict[str, Any]) -> None:
     st.divider()
     st.subheader(job["title"])
@@ -388,16 +245,7 @@ def _detail_view(job: dict[str, Any]) -> None:
         st.badge(f"Closed {job['closed_at']:%Y-%m-%d}: no longer on the board",
                  icon=":material/block:", color="red")
     st.caption(" · ".join(p for p in (job["company"], job["location"], job["department"]) if p))
-    facts = {
-        "Locations": ", ".join(job["locations"] or []) or job["location"] or "—",
-        "Workplace": job["workplace"] or "unknown",
-        "Employment": job["employment_type"] or "—",
-        "Salary": _salary_fact(job),
-        "Posted": _when(job["posted_at"]),
-        "First seen": _when(job["first_seen_at"]),
-        "Last seen": _when(job["last_seen_at"]),
-        "Closed": _when(job["closed_at"]) if job["closed_at"] else "— (still open)",
-    }
+    facts = jobs_view.detail_facts(job)
     info, notes = st.columns([3, 2])
     with info:
         st.markdown("\n".join(f"- **{k}:** {v}" for k, v in facts.items()))
@@ -466,23 +314,24 @@ def main() -> None:
     companies = _companies(con, version)
     currencies = _currencies(con, version)
     _init_state(companies, currencies)
-    filters = _filter_widgets(companies, currencies)
-    signature = _signature(filters)
-    if st.session_state.get("jobs_sig", signature) != signature:
+    _filter_widgets(companies, currencies)
+    view = Filters.from_widgets(st.session_state)
+    if st.session_state.get("jobs_sig", view.view_key()) != view.view_key():
         st.session_state["jobs_page"] = 1
-    st.session_state["jobs_sig"] = signature
-    sort, descending = st.session_state["jobs_sort"], not st.session_state["jobs_asc"]
+    st.session_state["jobs_sig"] = view.view_key()
+    filters = jobs_view.job_filters(view)
 
     total = _count(con, filters, version)
     offset = _pager(total, filters)
-    frame = _page(con, filters, sort, descending, offset, version)
-    view = f"{signature}_{offset}"
-    table_key = _table_key(view, frame)
+    view = Filters.from_widgets(st.session_state)  # the pager may have moved the page
+    frame = _page(con, filters, view.sort, not view.asc, offset, version)
+    shown_key = f"{view.view_key()}_{offset}"
+    table_key = _table_key(shown_key, frame)
     with_closed = filters.include_closed or filters.closed_in_latest_run
-    _follow_selection(_table(frame, table_key, with_closed), view, table_key)
+    _follow_selection(_table(frame, table_key, with_closed), shown_key, table_key)
     if not total:
         st.caption("No job matches these filters.")
-    _sync_url()
+    _sync_url(view)
 
     job_id = st.session_state.get("jobs_job")
     job = _detail(con, job_id, version) if job_id else None

@@ -25,6 +25,7 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 
 from scraper.errors import FetchError, ScraperError
+from scraper.netguard import BlockedAddress, GuardedResolver, allow_private_from_env, check_url_host
 
 USER_AGENT = "jobscraper/0.1 (+shared job dashboard)"
 MAX_REDIRECTS = 5
@@ -43,7 +44,8 @@ class Cancelled(ScraperError):
 @dataclass(frozen=True, slots=True)
 class FetchSettings:
     """Limits of one run. ``retries`` is the number of attempts in all for a retryable failure
-    (connection error, 429, 5xx); ``backoff_s`` is the first backoff delay, doubled each time."""
+    (connection error, 429, 5xx); ``backoff_s`` is the first backoff delay, doubled each time;
+    ``allow_private`` lets requests reach loopback, link-local and private addresses."""
 
     concurrency: int = 16
     per_host: int = 4
@@ -53,6 +55,8 @@ class FetchSettings:
     detail_cap: int = 200
     jsonld_follow_cap: int = 30
     backoff_s: float = 0.5
+    # None: JOBSCRAPER_ALLOW_PRIVATE=1 in the environment decides (scraper.netguard).
+    allow_private: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +157,8 @@ class _Shared:
     def __init__(self, settings: FetchSettings, cancel: threading.Event | None) -> None:
         self.settings = settings
         self.cancel = cancel
+        allow = settings.allow_private
+        self.allow_private = allow_private_from_env() if allow is None else allow
         self.session: aiohttp.ClientSession | None = None
         # Slots are taken before sending so the timeout runs from the send, not from the
         # queue: aiohttp's own total timeout counts the wait for a pooled connection.
@@ -197,7 +203,10 @@ class Fetcher:
 
     async def __aenter__(self) -> Fetcher:
         s = self.settings
-        connector = aiohttp.TCPConnector(limit=s.concurrency, limit_per_host=s.per_host)
+        resolver = None if self._shared.allow_private else GuardedResolver()
+        connector = aiohttp.TCPConnector(
+            limit=s.concurrency, limit_per_host=s.per_host, resolver=resolver
+        )
         self._shared.session = aiohttp.ClientSession(
             connector=connector,
             headers={"User-Agent": USER_AGENT},
@@ -322,7 +331,13 @@ class Fetcher:
         """One attempt, following up to MAX_REDIRECTS redirects to http(s) URLs."""
         current = url
         for _ in range(MAX_REDIRECTS + 1):
-            resp = await self._send(method, current, params, json_body)
+            try:
+                resp = await self._send(method, current, params, json_body)
+            except BlockedAddress as exc:
+                if current == url:
+                    raise FetchError(url, exc.reason) from None
+                host = urlsplit(current).hostname
+                raise FetchError(url, f"redirect to {host} {exc.reason}") from None
             if isinstance(resp, Response):
                 return resp
             nxt = _redirect_target(url, current, resp)
@@ -338,6 +353,8 @@ class Fetcher:
         session = self._shared.session
         if session is None:
             raise RuntimeError("Fetcher used outside 'async with'")
+        if not self._shared.allow_private:
+            check_url_host(url)  # names are checked by the connector's GuardedResolver
         # The host's slot first: holding a global slot while queueing for a busy host
         # would idle the other hosts.
         async with self._shared.host_slot(url), self._shared.slots:
@@ -368,6 +385,10 @@ class Fetcher:
             raise FetchError(url, "invalid URL") from None
         except aiohttp.ClientResponseError as exc:
             raise FetchError(url, f"bad response ({exc.message})", exc.status) from None
+        except aiohttp.ClientConnectorDNSError as exc:
+            if isinstance(exc.os_error, BlockedAddress):
+                raise exc.os_error from None
+            raise _Retryable(_connection_reason(exc)) from None
         except aiohttp.ClientError as exc:
             raise _Retryable(_connection_reason(exc)) from None
 

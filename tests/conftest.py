@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh database per test, and Streamlit caches cleared between tests."""
+"""Shared fixtures: a fresh database per test, Streamlit caches cleared between tests, and
+private targets allowed (the simulator and local test servers listen on 127.0.0.1)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 import streamlit as st
 
 from app.db import connect
+from scraper.netguard import ALLOW_PRIVATE_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = str(ROOT / "app" / "main.py")
@@ -38,3 +40,16 @@ def _clear_streamlit_caches() -> Iterator[None]:
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+@pytest.fixture(autouse=True)
+def _allow_private_targets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test may fetch 127.0.0.1 (the simulator); the guard's own tests use
+    ``private_refused`` to see the default."""
+    monkeypatch.setenv(ALLOW_PRIVATE_ENV, "1")
+
+
+@pytest.fixture
+def private_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped default: loopback, link-local and private targets are refused."""
+    monkeypatch.delenv(ALLOW_PRIVATE_ENV, raising=False)

@@ -58,7 +58,7 @@ def app_url(tmp_path: Path) -> Iterator[str]:
         sim.write_companies(companies)
         port = free_port()
         env = {**os.environ, "JOBSCRAPER_DB": str(tmp_path / "jobs.duckdb"),
-               "JOBSCRAPER_COMPANIES": str(companies)}
+               "JOBSCRAPER_COMPANIES": str(companies), "JOBSCRAPER_ALLOW_PRIVATE": "1"}
         server = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app/main.py", "--server.port", str(port),
              "--server.headless", "true"],
