@@ -11,7 +11,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -26,6 +26,9 @@ from scraper.runner import scrape
 log = logging.getLogger(__name__)
 
 ProgressState = Literal["running", "ok", "failed", "cancelled"]
+# The error of a company the run was cancelled before it reached (no request sent): saved
+# as cancelled, shown apart from those stopped midway.
+NOT_REACHED = "not reached"
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +229,10 @@ def run_scrape(
             if on_progress is not None:
                 on_progress(CompanyProgress(event.company, "running"))
         elif event.result is not None:
-            writer.submit(event.result)
+            result = event.result
+            if result.state == "cancelled" and result.requests == 0:
+                result = replace(result, error=NOT_REACHED)
+            writer.submit(result)
 
     error: str | None = None
     try:

@@ -6,17 +6,34 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from app.pipeline import NOT_REACHED
+
 
 def recent_runs(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pl.DataFrame:
-    """The latest ``limit`` runs, newest first, with their duration in seconds."""
+    """The latest ``limit`` runs, newest first, with their duration in seconds and the
+    companies a cancel stopped midway (cancelled) or before they began (not reached: what
+    the run did not save once it ended), so ok + failed + those add up to the total."""
     return con.sql(
         """
+        WITH latest AS (SELECT * FROM runs ORDER BY run_id DESC LIMIT $limit),
+        stopped AS (
+            SELECT run_id,
+                   count(*) FILTER (WHERE state = 'cancelled' AND error IS DISTINCT FROM $nr) AS cancelled,
+                   count(*) FILTER (WHERE state = 'cancelled' AND error = $nr) AS not_reached
+            FROM run_results WHERE run_id IN (SELECT run_id FROM latest) GROUP BY run_id
+        )
         SELECT run_id, trigger, state, started_at, finished_at,
                round(epoch(finished_at - started_at), 1) AS duration_s,
-               companies_total, companies_ok, companies_failed, jobs_new, jobs_closed, error
-        FROM runs ORDER BY run_id DESC LIMIT $limit
+               companies_total, companies_ok, companies_failed,
+               coalesce(s.cancelled, 0) AS companies_cancelled,
+               CASE WHEN state = 'running' THEN NULL ELSE greatest(
+                   companies_total - companies_ok - companies_failed - coalesce(s.cancelled, 0),
+                   coalesce(s.not_reached, 0)) END AS companies_not_reached,
+               jobs_new, jobs_closed, error
+        FROM latest LEFT JOIN stopped s USING (run_id)
+        ORDER BY run_id DESC
         """,
-        params={"limit": limit},
+        params={"limit": limit, "nr": NOT_REACHED},
     ).pl()
 
 

@@ -124,7 +124,9 @@ def test_cancel_ends_the_run_cancelled(con, make_registry) -> None:
     assert reg.join(10)
 
     snap = reg.snapshot()
-    assert (snap.state, snap.cancel_requested, snap.companies_done) == ("cancelled", True, 3)
+    # Cancelled companies are not "done" (issue 15, item 3): counted apart.
+    assert (snap.state, snap.cancel_requested, snap.companies_done) == ("cancelled", True, 0)
+    assert (snap.companies_cancelled, snap.companies_not_reached) == (3, 0)
     assert {r.state for r in snap.companies} == {"cancelled"}
     assert run_rows(con) == [(1, "manual", "cancelled", None)]
 
