@@ -146,24 +146,44 @@ def save_companies(
     *,
     enabled: Sequence[bool | None] | None = None,
 ) -> list[Company]:
-    """Insert or update (by ats + board) each company in one transaction; ``enabled[i]``,
-    when given and not None, sets company i's flag. Returns them with their ids."""
-    saved = []
-    with _transaction(con):
-        for i, c in enumerate(companies):
-            [(company_id,)] = con.execute(
-                """
-                INSERT INTO companies (name, ats, board, url) VALUES (?, ?, ?, ?)
-                ON CONFLICT (ats, board) DO UPDATE SET name = excluded.name, url = excluded.url
-                RETURNING company_id
-                """,
-                [c.name, c.ats, c.board, c.url],
-            ).fetchall()
-            flag = enabled[i] if enabled is not None else None
-            if flag is not None:
-                set_company_enabled(con, company_id, flag)
-            saved.append(Company(c.name, c.ats, c.board, c.url, company_id=int(company_id)))
-    return saved
+    """Insert or update (by ats + board) the companies in one transaction of a few
+    set-based statements, whatever their number; ``enabled[i]``, when given and not None,
+    sets company i's flag. Returns them with their ids, in the given order (a board given
+    twice: its last name, URL and flag are saved, as if saved one after the other)."""
+    given = list(companies)
+    if not given:
+        return []
+    flags = list(enabled) if enabled is not None else [None] * len(given)
+    last: dict[tuple[str, str], int] = {(c.ats, c.board): i for i, c in enumerate(given)}
+    flag_of: dict[tuple[str, str], bool] = {}
+    for c, flag in zip(given, flags, strict=True):
+        if flag is not None:
+            flag_of[(c.ats, c.board)] = flag
+    rows = [given[i] for i in last.values()]
+    frame = pl.DataFrame(
+        {"name": [c.name for c in rows], "ats": [c.ats for c in rows],
+         "board": [c.board for c in rows], "url": [c.url for c in rows],
+         "flag": [flag_of.get((c.ats, c.board)) for c in rows]},
+        schema={"name": pl.String, "ats": pl.String, "board": pl.String, "url": pl.String,
+                "flag": pl.Boolean},
+    )
+    with _transaction(con), _registered(con, "incoming_companies", frame):
+        ids = con.execute(
+            """
+            INSERT INTO companies (name, ats, board, url)
+            SELECT name, ats, board, url FROM incoming_companies
+            ON CONFLICT (ats, board) DO UPDATE SET name = excluded.name, url = excluded.url
+            RETURNING company_id, ats, board
+            """
+        ).fetchall()
+        if flag_of:
+            con.execute(
+                "UPDATE companies SET enabled = i.flag FROM incoming_companies i "
+                "WHERE companies.ats = i.ats AND companies.board = i.board AND i.flag IS NOT NULL"
+            )
+    id_of = {(ats, board): int(company_id) for company_id, ats, board in ids}
+    return [Company(c.name, c.ats, c.board, c.url, company_id=id_of[(c.ats, c.board)])
+            for c in given]
 
 
 def companies(con: duckdb.DuckDBPyConnection, *, enabled_only: bool = False) -> list[Company]:

@@ -178,3 +178,32 @@ def test_batches_grow_while_the_writer_is_busy_within_their_bounds(
     writer.run()  # everything queued before it started: as if it had been busy all along
     assert writer.batches == [10, 2, 1, 10, 3]
     assert writer.totals["ok"] == 26 and writer.totals["jobs_seen"] == 65
+
+
+def test_importing_10000_companies_keeps_every_one(fresh_db: duckdb.DuckDBPyConnection) -> None:
+    from app import companies
+
+    lines = ["name,url,ats,board,enabled"] + [
+        f"Company {i},https://jobs.lever.co/company-{i},,,{'false' if i % 7 == 0 else 'true'}"
+        for i in range(10_000)]
+    entries = companies.parse_csv("\n".join(lines))
+    assert all(e.ok for e in entries)
+    counting = CountingConnection(fresh_db)
+    report = companies.save_entries(counting, entries)  # type: ignore[arg-type]
+    assert (len(report.added), len(report.updated), report.rejected) == (10_000, 0, [])
+    assert counting.statements < 10, "set-based, not a statement per company"
+    assert fresh_db.execute("SELECT count(*), count(*) FILTER (WHERE NOT enabled), "
+                            "count(DISTINCT board) FROM companies").fetchone() == (10_000, 1429, 10_000)
+    again = companies.save_entries(fresh_db, entries)
+    assert (len(again.added), len(again.updated)) == (0, 10_000)
+    assert fresh_db.execute("SELECT count(*) FROM companies").fetchone() == (10_000,)
+
+
+def test_a_board_given_twice_is_saved_once_with_its_last_name(
+    fresh_db: duckdb.DuckDBPyConnection,
+) -> None:
+    first = Company("Acme", "lever", "acme", "https://jobs.lever.co/acme")
+    second = Company("Acme Inc", "lever", "acme", "https://jobs.lever.co/acme")
+    a, b = store.save_companies(fresh_db, [first, second], enabled=[False, None])
+    assert a.company_id == b.company_id
+    assert fresh_db.execute("SELECT name, enabled FROM companies").fetchall() == [("Acme Inc", False)]
