@@ -37,15 +37,24 @@ def recent_runs(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pl.DataFrame
     ).pl()
 
 
-def run_results(con: duckdb.DuckDBPyConnection, run_id: int) -> pl.DataFrame:
-    """One run's per-company results (company name and ATS joined), failures first."""
+def run_results(
+    con: duckdb.DuckDBPyConnection, run_id: int, limit: int | None = None
+) -> pl.DataFrame:
+    """One run's per-company results (company name and ATS joined), failures first, then
+    cancelled, then ok; at most ``limit`` rows when given."""
     return con.sql(
         """
         SELECT c.name AS company, c.ats, r.state, r.jobs_seen, r.jobs_new, r.jobs_closed,
                round(r.duration_ms / 1000, 2) AS duration_s, r.error
         FROM run_results r LEFT JOIN companies c USING (company_id)
         WHERE r.run_id = $run_id
-        ORDER BY r.state = 'ok', lower(c.name)
+        ORDER BY r.state = 'ok', r.state = 'cancelled', lower(c.name)
+        LIMIT $limit
         """,
-        params={"run_id": run_id},
+        params={"run_id": run_id, "limit": limit},
     ).pl()
+
+
+def run_result_count(con: duckdb.DuckDBPyConnection, run_id: int) -> int:
+    [(n,)] = con.execute("SELECT count(*) FROM run_results WHERE run_id = ?", [run_id]).fetchall()
+    return int(n)

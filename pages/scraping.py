@@ -159,6 +159,7 @@ def schedule_panel() -> None:
 
 
 TIME = "YYYY-MM-DD HH:mm:ss"
+HISTORY_ROWS = 500  # per-company results of a past run drawn at once
 HISTORY_COLUMNS = {
     "run_id": st.column_config.NumberColumn("Run", format="%d", width="small"),
     "trigger": st.column_config.TextColumn("Trigger", width="small"),
@@ -191,8 +192,12 @@ def history_panel() -> None:
               for r in history.iter_rows(named=True)}
     run_id = st.selectbox("Per-company results of run", list(labels), format_func=labels.__getitem__)
     if run_id is not None:
-        results = runs.run_results(ui.cursor(), run_id)
+        results = runs.run_results(ui.cursor(), run_id, limit=HISTORY_ROWS)
         table(results, company_columns(RESULT_NAMES))
+        total = runs.run_result_count(ui.cursor(), run_id)
+        if total > results.height:
+            st.caption(f"The first {results.height} of {total} companies (failed first, then "
+                       f"cancelled); the table above lists every company of the latest run.")
         failed = failed_list(results.select("company", "ats", "state", "error").iter_rows())
         if failed:
             st.markdown(failed)
