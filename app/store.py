@@ -454,20 +454,22 @@ def _save_batch(
 def batch_jobs_frame(results: Sequence[CompanyResult]) -> pl.DataFrame:
     """The jobs of all ``results`` as one frame in the table's column order, one row per
     (company, job_id): a posting listed twice by a board is saved once, its last listing."""
-    jobs = [j for r in results for j in r.jobs]
-    company_ids = [r.company.company_id for r in results for _ in r.jobs]
+    # Deduplicated in Python: a dict is cheaper than a frame-wide unique for small batches.
+    latest: dict[tuple[int | None, str], Job] = {}
+    for r in results:
+        for j in r.jobs:
+            latest[(r.company.company_id, j.job_id)] = j
     columns: dict[str, list[Any]] = {name: [] for name in JOB_FIELDS}
-    for job in jobs:
+    for job in latest.values():
         for name, values in columns.items():
             values.append(getattr(job, name))
     columns["locations"] = [list(v) for v in columns["locations"]]
     frame = pl.DataFrame(
-        {"job_id": [job.job_id for job in jobs], "company_id": company_ids, **columns},
+        {"job_id": [k[1] for k in latest], "company_id": [k[0] for k in latest], **columns},
         schema=_JOB_SCHEMA,
     )
     iso = "%Y-%m-%dT%H:%M:%SZ"
-    return frame.unique(subset=["company_id", "job_id"], keep="last", maintain_order=True
-                        ).with_columns(
+    return frame.with_columns(
         pl.col("posted_at").str.to_datetime(iso, strict=False),
         pl.col("updated_at").str.to_datetime(iso, strict=False),
     )
@@ -529,10 +531,11 @@ def _close_unseen(
 
 
 def _ids_per_company(frame: pl.DataFrame) -> dict[int, tuple[str, ...]]:
-    if not frame.height:
-        return {}
-    grouped = frame.group_by("company_id", maintain_order=True).agg(pl.col("job_id"))
-    return {int(c): tuple(ids) for c, ids in grouped.iter_rows()}
+    grouped: dict[int, list[str]] = {}
+    for company_id, job_id in zip(frame["company_id"].to_list(), frame["job_id"].to_list(),
+                                  strict=True):
+        grouped.setdefault(int(company_id), []).append(job_id)
+    return {c: tuple(ids) for c, ids in grouped.items()}
 
 
 def _insert_results(
