@@ -8,13 +8,14 @@ The scraping thread never calls ``st.*``: it publishes a new ``RunSnapshot`` und
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import threading
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
 import streamlit as st
@@ -25,6 +26,9 @@ from app.pipeline import NOT_REACHED, CompanyProgress
 from app.settings import Settings
 from scraper.fetch import FetchSettings
 from scraper.models import Company
+
+if TYPE_CHECKING:
+    from scraper.remote.client import WorkerInfo
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +54,9 @@ class Pipeline(Protocol):
 @dataclass(frozen=True, slots=True)
 class CompanyRow:
     """One company's line in a run: state is queued, running, ok, failed, cancelled or
-    not reached (the run was cancelled before the company's first request). ``started_at``
-    is when it began running (naive UTC), for "running for …"."""
+    not reached (the run was cancelled before the company's first request); ``worker`` is
+    the Celery worker running it (None in-process). ``started_at`` is when it began running
+    (naive UTC), for "running for …"."""
 
     company_id: int | None
     name: str
@@ -62,6 +67,7 @@ class CompanyRow:
     closed: int = 0
     duration_ms: int = 0
     error: str | None = None
+    worker: str | None = None
     started_at: datetime | None = field(default=None, compare=False)
 
 
@@ -204,7 +210,7 @@ def _row_of(progress: CompanyProgress, at: datetime | None = None) -> CompanyRow
         state = NOT_REACHED
     return CompanyRow(c.company_id, c.name, c.ats, state, progress.jobs_seen,
                       progress.jobs_new, progress.jobs_closed, progress.duration_ms,
-                      progress.error, at if state == "running" else None)
+                      progress.error, progress.worker, at if state == "running" else None)
 
 
 def last_run_snapshot(con: duckdb.DuckDBPyConnection) -> RunSnapshot:
@@ -336,7 +342,7 @@ class ScrapeRegistry:
     def _run_pipeline(self, cur: duckdb.DuckDBPyConnection, run_id: int,
                       companies: list[Company], cancel: threading.Event) -> None:
         fetch = self._settings.fetch_settings()
-        run = self._pipeline or pipeline_module.run_scrape
+        run = self._pipeline or self._default_pipeline()
         try:
             run(cur, run_id, companies, settings=fetch, on_progress=self._fold, cancel=cancel)
         except Exception as exc:  # noqa: BLE001 - any crash must end the run row, with its text
@@ -346,6 +352,30 @@ class ScrapeRegistry:
         if _run_state(cur, run_id) == "running":
             # A pipeline that returned without ending its row (run_scrape always ends it).
             store.finish_run(cur, run_id, "cancelled" if cancel.is_set() else "finished")
+
+    def _default_pipeline(self) -> Pipeline:
+        """app.pipeline.run_scrape, with Celery workers as its runner when a broker is set."""
+        if not self._settings.broker_url:
+            return pipeline_module.run_scrape
+        return functools.partial(pipeline_module.run_scrape,
+                                 runner=pipeline_module.runner_for(self._settings))
+
+    @property
+    def mode(self) -> str:
+        """Where scrapes run: 'in-process' or 'Celery workers via <broker, password hidden>'."""
+        return self._settings.mode
+
+    def workers(self) -> tuple[list[WorkerInfo], str | None]:
+        """The Celery workers online (none in-process), and why they cannot be listed when
+        the broker does not answer."""
+        if not self._settings.broker_url:
+            return [], None
+        from scraper.remote.client import BrokerError, list_workers
+
+        try:
+            return list_workers(self._settings.broker_url), None
+        except BrokerError as exc:
+            return [], str(exc)
 
     def _publish_end(self, cur: duckdb.DuckDBPyConnection, run_id: int) -> None:
         row = cur.execute("SELECT state, finished_at, error FROM runs WHERE run_id = ?",

@@ -100,13 +100,15 @@ def _running_s(row: CompanyRow, now: datetime) -> float | None:
 
 def company_frame(rows: Iterable[CompanyRow], now: datetime | None = None) -> pl.DataFrame:
     """Per-company rows; State and Error come early so errors are not cut off. A running
-    company's duration is how long it has been running so far."""
+    company's duration is how long it has been running so far. On Celery workers, a last
+    column names the worker running each company."""
     def seconds(r: CompanyRow) -> float | None:
         if r.state == "running":
             return _running_s(r, now) if now is not None else None
         return r.duration_ms / 1000 if r.state in ("ok", "failed", "cancelled") else None
 
-    return pl.DataFrame(
+    rows = list(rows)
+    frame = pl.DataFrame(
         [(r.name, r.state, r.error or "", r.ats, r.jobs, r.new, r.closed, seconds(r))
          for r in rows],
         schema={"Company": pl.String, "State": pl.String, "Error": pl.String,
@@ -114,6 +116,9 @@ def company_frame(rows: Iterable[CompanyRow], now: datetime | None = None) -> pl
                 "Duration (s)": pl.Float64},
         orient="row",
     )
+    if any(r.worker for r in rows):
+        frame = frame.with_columns(pl.Series("Worker", [r.worker or "" for r in rows], pl.String))
+    return frame
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,7 @@ def render_status(snap: RunSnapshot) -> None:
         status.markdown("**Recently finished**")
         frame = view.company_frame(snap.recent)
         status.dataframe(frame, hide_index=True, width="stretch",
-                         column_config=company_columns(frame.columns))
+                         column_config=company_columns(frame.columns[: len(COMPANY_LAYOUT)]))
     shown = snap.failed[:view.FAILED_SHOWN]
     failed = failed_list((r.name, r.ats, r.state, r.error) for r in shown)
     if failed:
@@ -113,7 +114,7 @@ def all_companies(snap: RunSnapshot) -> None:
     shown = view.page_of(rows, page)
     frame = view.company_frame(shown, store.utcnow())
     st.dataframe(frame, hide_index=True, width="stretch",
-                 column_config=company_columns(frame.columns))
+                 column_config=company_columns(frame.columns[: len(COMPANY_LAYOUT)]))
     first = (min(page, pages) - 1) * view.PAGE_SIZE
     st.caption(f"{len(rows)} of {len(snap.companies)} companies match"
                + (f"; showing {first + 1}–{first + len(shown)}" if len(rows) > len(shown) else ""))
@@ -145,6 +146,26 @@ def live_panel(was_running: bool) -> None:
         render_outcome(snap)
     if snap.companies:
         all_companies(snap)
+
+
+def workers_panel() -> None:
+    """On Celery workers: the broker and the workers online now."""
+    st.caption(f"Scrapes run on **{md_escape(reg.mode)}**.")
+    workers, error = reg.workers()
+    if error:
+        st.error(error)
+    elif not workers:
+        st.warning("No Celery worker is online: start one with `jobscraper worker --broker URL`.")
+    else:
+        now = datetime.now(UTC)
+        st.dataframe(
+            pl.DataFrame([(w.name, w.concurrency, (now - w.last_seen).total_seconds())
+                          for w in workers],
+                         schema={"Worker": pl.String, "Concurrency": pl.Int64,
+                                 "Last seen (s ago)": pl.Float64}, orient="row"),
+            hide_index=True, column_config={
+                "Last seen (s ago)": st.column_config.NumberColumn(format="%.1f")},
+        )
 
 
 def schedule_panel() -> None:
@@ -204,6 +225,10 @@ def history_panel() -> None:
 
 
 running = reg.snapshot().running
+if ui.settings().broker_url:
+    st.fragment(run_every=3.0)(workers_panel)()
+else:
+    st.caption("Scrapes run **in-process** (set `JOBSCRAPER_BROKER` to use Celery workers).")
 st.fragment(run_every=1.0 if running else 2.0)(live_panel)(running)
 with st.expander("Schedule", expanded=reg.schedule_minutes() is not None):
     schedule_panel()

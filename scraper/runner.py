@@ -22,7 +22,7 @@ from yarl import URL
 from scraper.boards import parse
 from scraper.detect import GREENHOUSE_QUERY, Target, detect_in_html, resolve
 from scraper.errors import DetectError, FetchError, ParseError, ScraperError
-from scraper.fetch import Cancelled, Fetcher, FetchSettings
+from scraper.fetch import Cancelled, Fetcher, FetchSettings, HostGate
 from scraper.models import Company, CompanyResult, Job, ScrapeEvent
 
 SIMPLE_FORMATS = frozenset({"greenhouse", "lever", "ashby", "workable", "recruitee", "personio"})
@@ -59,12 +59,14 @@ async def scrape(
     cancel: threading.Event | None = None,
     settings: FetchSettings | None = None,
     now: datetime | None = None,
+    gate: HostGate | None = None,
     keep_results: bool = True,
 ) -> list[CompanyResult]:
     """Scrape every company at once within the settings' limits; results in input order
     (none with ``keep_results=False``: a caller that takes them from ``on_event`` lets each
     go once handled, so a large run's memory stays bounded).
-    Once ``cancel`` is set, companies not yet done end ``cancelled`` within a second."""
+    Once ``cancel`` is set, companies not yet done end ``cancelled`` within a second.
+    ``gate``: a per-host limit shared with other processes (see scraper.remote)."""
     settings = settings or FetchSettings()
     now = now or datetime.now(UTC)
 
@@ -72,9 +74,17 @@ async def scrape(
         result = await _run_company(fetcher, company, on_event, now)
         return result if keep_results else None
 
-    async with Fetcher(settings, cancel) as fetcher:
+    async with Fetcher(settings, cancel, gate=gate) as fetcher:
         tasks = [asyncio.create_task(one(c)) for c in companies]
         return [r for r in await asyncio.gather(*tasks) if r is not None]
+
+
+async def scrape_one(
+    fetcher: Fetcher, company: Company, *, on_event: EventHandler, now: datetime
+) -> CompanyResult:
+    """One company through a Fetcher shared with others (a Celery worker's): the same events,
+    boundary and result as each company of ``scrape``."""
+    return await _run_company(fetcher, company, on_event, now)
 
 
 def _emit(on_event: EventHandler, event: ScrapeEvent) -> None:
