@@ -193,8 +193,7 @@ async def _details(
     async def one(url: str) -> Job | None:
         try:
             data = await fetcher.get_json(url)
-            # Off the loop: a posting's description is cleaned HTML, ~1 ms of CPU each.
-            found = await parse_off_loop(fmt, data, board=board, url=url, now=now)
+            found = parse(fmt, data, board=board, url=url, now=now)
         except (FetchError, ParseError):
             return None  # the posting's list data is still worth keeping
         return found[0] if found else None
@@ -281,24 +280,19 @@ async def _jsonld(
     except FetchError as exc:
         raise _board_error(exc) from None
     html = page.text()
-    # Off the loop: reading the page's links is lxml work, a fixed cost per careers page.
-    embedded = await asyncio.to_thread(_embedded_target, html, page.url)
+    embedded = detect_in_html(html, page.url) or mirrored_api(html, page.url)
     if embedded is not None and embedded.ats != "jsonld":
         return await scrape_target(fetcher, embedded, now=now, settings=settings)
     jobs = await asyncio.to_thread(_jsonld_jobs, html, target.board, page.url, now)
     if jobs:
         return jobs
-    links = (await asyncio.to_thread(job_links, html, page.url))[: settings.jsonld_follow_cap]
+    links = job_links(html, page.url)[: settings.jsonld_follow_cap]
     pages = await asyncio.gather(*(_follow(fetcher, u, target.board, now) for u in links))
     unique: dict[str, Job] = {}
     for found in pages:
         for job in found:
             unique.setdefault(job.job_id, job)
     return list(unique.values())
-
-
-def _embedded_target(html: str, url: str) -> Target | None:
-    return detect_in_html(html, url) or mirrored_api(html, url)
 
 
 def _jsonld_jobs(html: str, board: str, url: str, now: datetime) -> list[Job]:
@@ -313,7 +307,7 @@ async def _follow(fetcher: Fetcher, url: str, board: str, now: datetime) -> list
         page = await fetcher.request("GET", url)
     except FetchError:
         return []  # one broken job page must not fail the company
-    return await asyncio.to_thread(_jsonld_jobs, page.text(), board, page.url, now)
+    return _jsonld_jobs(page.text(), board, page.url, now)
 
 
 def mirrored_api(html: str, base_url: str) -> Target | None:
