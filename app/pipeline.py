@@ -92,6 +92,9 @@ class RunSummary:
 
 
 ProgressHandler = Callable[[CompanyProgress], None]
+# Called by the writer right after a batch of results commits, with the counts it saved
+# (the search index follows the database this way); its errors are logged, never raised.
+CommitHook = Callable[[duckdb.DuckDBPyConnection, int, Sequence[store.ResultCounts]], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +107,7 @@ class Saved:
     closed_ids: tuple[str, ...] = ()
 
 
-CommitHook = Callable[[Sequence[Saved]], None]
+SavedHook = Callable[[Sequence[Saved]], None]
 
 # A batch is whatever has queued while the last one was saved, up to these bounds (a very
 # large board is a batch of its own; many small ones share one).
@@ -119,15 +122,17 @@ class Writer:
     database is slower than the network and the runner never waits on it. A batch that fails
     falls back to company by company; a result is dropped once saved.
 
-    After each commit, ``on_progress`` gets every saved company's final state and
-    ``on_committed`` the whole batch (the one place to hang post-commit work, e.g. an index).
+    After each commit, ``on_commit`` gets (cursor, run id, the batch's ResultCounts) (the
+    search index hangs here), ``on_progress`` every saved company's final state and
+    ``on_committed`` the whole batch as ``Saved`` (with the job ids listed and closed).
     Feed it with ``submit`` from any thread; ``close`` waits until all is saved."""
 
     con: duckdb.DuckDBPyConnection
     run_id: int
     seen_at: datetime
     on_progress: ProgressHandler | None = None
-    on_committed: CommitHook | None = None
+    on_committed: SavedHook | None = None
+    on_commit: CommitHook | None = None
     max_companies: int = MAX_BATCH_COMPANIES
     max_jobs: int = MAX_BATCH_JOBS
     inbox: queue.SimpleQueue[CompanyResult | None] = field(default_factory=queue.SimpleQueue)
@@ -195,12 +200,21 @@ class Writer:
             self._committed([Saved(CompanyProgress(r.company, "failed", len(r.jobs), 0, 0,
                                                    r.duration_ms, f"not saved: {exc}"))])
             return
+        self._after_commit(counts)
         # The store may turn an empty "ok" board into a failure: report what it saved.
         self._committed([
             Saved(CompanyProgress(r.company, c.state, c.jobs_seen, c.jobs_new, c.jobs_closed,
                                   r.duration_ms, c.error), c.job_ids, c.closed_ids)
             for r, c in zip(batch, counts, strict=True)
         ])
+
+    def _after_commit(self, counts: Sequence[store.ResultCounts]) -> None:
+        if self.on_commit is None:
+            return
+        try:
+            self.on_commit(self.con, self.run_id, counts)
+        except Exception:  # noqa: BLE001 - the data is saved; derived data catches up later
+            log.exception("post-commit hook failed for run %s", self.run_id)
 
     def _record_failure(self, result: CompanyResult, error: str) -> None:
         """Save ``result`` as failed without its jobs (closing nothing), so the run's counts
@@ -239,7 +253,8 @@ def run_scrape(
     on_progress: ProgressHandler | None = None,
     cancel: threading.Event | None = None,
     runner: Runner | None = None,
-    on_committed: CommitHook | None = None,
+    on_commit: CommitHook | None = None,
+    on_committed: SavedHook | None = None,
 ) -> RunSummary:
     """Scrape ``companies`` into run ``run_id`` (already started), saving each company as it
     ends, then finish the run row: finished, cancelled (``cancel`` was set) or failed.
@@ -247,12 +262,14 @@ def run_scrape(
 
     ``on_progress`` is called from two threads: 'running' from the runner's thread, final
     states from the writer (after the save); it must be quick and thread-safe.
-    ``on_committed`` is called from the writer after each batch commits (see ``Writer``)."""
+    ``on_commit`` runs on the writer thread after each batch commits (see CommitHook), as
+    does ``on_committed`` with each saved company and its job ids (see ``Writer``)."""
     started = time.monotonic()
     now = datetime.now(UTC)
     workers: dict[Company, str] = {}
     report = _with_worker(on_progress, workers) if on_progress is not None else None
-    writer = Writer(con.cursor(), run_id, now.replace(tzinfo=None), report, on_committed).start()
+    writer = Writer(con.cursor(), run_id, now.replace(tzinfo=None), report,
+                    on_committed=on_committed, on_commit=on_commit).start()
 
     def on_event(event: ScrapeEvent) -> None:
         # 'started' comes when the company's first request has a connection slot: until
@@ -367,7 +384,11 @@ def cli_scrape(*, db: str | None, companies_file: str | None) -> int:
     except (SettingsError, DatabaseLockedError) as exc:
         print(f"jobscraper scrape: {exc}", file=sys.stderr)
         return 1
+    index = None
     try:
+        from app.search.cli import open_current_index
+
+        index = open_current_index(con, Path(db or conf.db_path), conf, "jobscraper scrape")
         companies = _companies_to_scrape(con, companies_file, conf.companies_path)
         if not companies:
             print("jobscraper scrape: no enabled companies: give --companies FILE "
@@ -376,7 +397,8 @@ def cli_scrape(*, db: str | None, companies_file: str | None) -> int:
         store.interrupt_stale_runs(con)
         run_id = store.start_run(con, "cli", len(companies))
         summary = run_scrape(con, run_id, companies, settings=conf.fetch_settings(),
-                             on_progress=_print_progress, runner=runner_for(conf))
+                             on_progress=_print_progress, runner=runner_for(conf),
+                             on_commit=index.after_commit if index else None)
         print(summary_line(summary), flush=True)
         if summary.error and not summary.companies_ok:
             print(f"jobscraper scrape: {summary.error}", file=sys.stderr)
@@ -385,6 +407,8 @@ def cli_scrape(*, db: str | None, companies_file: str | None) -> int:
         print(f"jobscraper scrape: {exc}", file=sys.stderr)
         return 1
     finally:
+        if index is not None:
+            index.flush()  # the index follows the last batch before the database closes
         con.close()
 
 
