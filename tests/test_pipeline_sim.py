@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from app import store
+from app import queries, store
 from app.db import connect
 from app.pipeline import CompanyProgress, cli_scrape, run_scrape
 from scraper.fetch import FetchSettings
@@ -259,3 +259,19 @@ def test_company_whose_save_raises_fails_alone_and_the_run_says_why(
                        "AND company_id = ?", [run_id, doomed.company_id]).fetchall() == [
         ("failed", 0, "not saved: disk full"),
     ]
+
+
+def test_posted_within_filters_find_simulated_jobs_on_any_day(
+    con: duckdb.DuckDBPyConnection, sim: Simulator
+) -> None:
+    """Issue 15, item 15: the demo's posting dates follow the simulated day."""
+    companies = saved_companies(con, sim, failing=False)
+    for day in (0, 2):
+        sim.set_day(day)
+        run(con, companies)
+        open_jobs = queries.jobs_count(con, queries.JobFilters())
+        week = queries.jobs_count(con, queries.JobFilters(posted_within_days=7))
+        month = queries.jobs_count(con, queries.JobFilters(posted_within_days=30))
+        assert 0 < week < month < open_jobs, day
+        future = con.execute("SELECT count(*) FROM jobs WHERE posted_at > now() + INTERVAL 1 HOUR").fetchone()
+        assert future == (0,), day

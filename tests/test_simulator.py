@@ -9,6 +9,7 @@ import re
 import tomllib
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -528,3 +529,26 @@ async def test_request_count_counts_every_request_served(http: aiohttp.ClientSes
 def test_busy_port_fails_start_with_oserror() -> None:
     with Simulator(3, ports=1) as first, pytest.raises(OSError):
         Simulator(3, ports=1, port=first.ports[0]).start()
+
+
+async def test_posting_dates_are_relative_to_the_simulated_day(http: aiohttp.ClientSession) -> None:
+    """Issue 15, item 15: "Posted within 7/30 days" finds jobs in a demo, on any day."""
+    now = datetime(2027, 3, 4, 10, 0, tzinfo=UTC)
+    with Simulator(9, ports=1, now=now) as dated:
+        c = boards_of(dated, "lever")[0]
+
+        async def created() -> dict[str, datetime]:
+            return {p["id"]: datetime.fromtimestamp(p["createdAt"] / 1000, UTC)
+                    for p in await get_json(http, c["url"])}  # fmt: skip
+
+        day0 = await created()
+        dated.set_day(2)
+        day2 = await created()
+    for dates in (day0, day2):
+        assert max(dates.values()) <= now
+        assert any(now - d <= timedelta(days=7) for d in dates.values())
+        assert min(dates.values()) >= now - timedelta(days=61)
+    kept = day0.keys() & day2.keys()
+    assert kept and all(day2[k] == day0[k] - timedelta(days=2) for k in kept)
+    new = day2.keys() - day0.keys()
+    assert new and all(now - day2[k] <= timedelta(days=2) for k in new)
