@@ -15,6 +15,9 @@ SOURCES = (
     "personio",
     "workday",
     "jsonld",
+    "pinpoint",
+    "rippling",
+    "gem",
 )
 
 Workplace = Literal["remote", "hybrid", "onsite"]

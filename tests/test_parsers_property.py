@@ -192,6 +192,11 @@ URL_FIELDS: list[tuple[str, str, tuple[Any, ...], str]] = [
      "https://acme.recruitee.com/o/senior-backend-engineer"),
     ("workday", "detail.json", ("jobPostingInfo", "externalUrl"),
      "https://northwind.wd5.myworkdayjobs.com/External/job/Chicago-IL/Supply-Chain-Analyst_R-104198"),
+    ("gem", "board.json", (0, "absolute_url"), "https://jobs.gem.com/acme/4965519002"),
+    ("pinpoint", "board.json", ("data", 0, "url"),
+     "https://acme.pinpointhq.com/en/postings/3f1e2a7c-9b0d-4c5e-8f6a-1b2c3d4e5f60"),
+    ("rippling", "board.json", (0, "url"), "https://ats.rippling.com/acme/jobs/3b8d7c21-4f5e-4a6b-9c0d-1e2f3a4b5c6d"),
+    ("rippling", "detail.json", ("url",), "https://ats.rippling.com/acme/jobs/3b8d7c21-4f5e-4a6b-9c0d-1e2f3a4b5c6d"),
 ]
 WORKDAY_DETAIL = (
     "https://northwind.wd5.myworkdayjobs.com/wday/cxs/northwind/External"

@@ -27,7 +27,7 @@ LD_JSON = re.compile(r'<script type="application/ld\+json">\n(.*?)\n</script>', 
 
 @pytest.fixture(scope="module")
 def sim() -> Iterator[Simulator]:
-    with Simulator(27, failures=True, slow_s=3) as s:
+    with Simulator(3 * len(FORMATS), failures=True, slow_s=3) as s:
         yield s
 
 
@@ -97,13 +97,13 @@ def test_servers_listen_on_three_free_ports(sim: Simulator) -> None:
     assert all(urlsplit(c["url"]).hostname == "127.0.0.1" for c in sim.companies())
 
 
-def test_good_boards_cycle_through_the_nine_formats(sim: Simulator) -> None:
+def test_good_boards_cycle_through_every_format(sim: Simulator) -> None:
     good = [c for c in sim.companies() if c["failure"] is None]
     assert Counter(c["ats"] for c in good) == Counter({fmt: 3 for fmt in FORMATS})
     failing = {c["board"]: c["failure"] for c in sim.companies() if c["failure"]}
     assert failing == {slug: kind for slug, kind, _ in FAILURE_BOARDS}
-    assert len({c["board"] for c in sim.companies()}) == 35
-    assert len({c["name"] for c in sim.companies()}) == 35
+    assert len({c["board"] for c in sim.companies()}) == 3 * len(FORMATS) + len(FAILURE_BOARDS)
+    assert len({c["name"] for c in sim.companies()}) == 3 * len(FORMATS) + len(FAILURE_BOARDS)
 
 
 def test_board_sizes_stay_in_range_with_a_big_one_per_paged_format(sim: Simulator) -> None:
@@ -470,8 +470,9 @@ def test_companies_need_ports_before_start() -> None:
 
 def test_five_hundred_boards_get_distinct_slugs() -> None:
     companies = Simulator(500, port=9000, failures=True).companies()
-    assert len({c["board"] for c in companies}) == 508
-    assert Counter(c["ats"] for c in companies if c["failure"] is None)["jsonld"] == 55
+    assert len({c["board"] for c in companies}) == 500 + len(FAILURE_BOARDS)
+    jsonld = len(range(FORMATS.index("jsonld"), 500, len(FORMATS)))
+    assert Counter(c["ats"] for c in companies if c["failure"] is None)["jsonld"] == jsonld
 
 
 def _parser_missing(fmt: str) -> bool:
@@ -552,3 +553,47 @@ async def test_posting_dates_are_relative_to_the_simulated_day(http: aiohttp.Cli
     assert kept and all(day2[k] == day0[k] - timedelta(days=2) for k in kept)
     new = day2.keys() - day0.keys()
     assert new and all(now - day2[k] <= timedelta(days=2) for k in new)
+
+
+async def test_rippling_lists_one_row_per_location_and_details_by_uuid(
+    sim: Simulator, http: aiohttp.ClientSession
+) -> None:
+    rows: list[dict[str, Any]] = []
+    for c in boards_of(sim, "rippling"):
+        payload = await get_json(http, c["url"])
+        assert {r["uuid"] for r in payload} == sim.expected_job_ids(c["board"])
+        rows += payload
+    assert len(rows) > len({r["uuid"] for r in rows})  # a job in two cities is two rows
+    c = boards_of(sim, "rippling")[0]
+    first = (await get_json(http, c["url"]))[0]
+    detail = await get_json(http, f"{c['url']}/{first['uuid']}")
+    assert set(detail["description"]) == {"company", "role"} and detail["createdOn"][-6:] == "-07:00"
+    assert detail["employmentType"]["label"].isupper() and not detail["employmentType"]["id"].isupper()
+    base = f"http://127.0.0.1:{sim.ports[0]}/platform/api/ats/v1/board"
+    for path in ("/nobody/jobs", f"/{c['board']}/jobs/not-a-uuid"):
+        async with http.get(base + path) as resp:
+            assert resp.status == 404 and (await resp.json())["error_code"] == "RESOURCE_NOT_FOUND"
+
+
+async def test_gem_vanity_is_case_sensitive_and_needs_the_slash(sim: Simulator, http: aiohttp.ClientSession) -> None:
+    c = boards_of(sim, "gem")[0]
+    assert c["board"] != c["board"].lower() and c["url"].endswith("/job_posts/")
+    posts = await get_json(http, c["url"])
+    assert {p["id"] for p in posts} == sim.expected_job_ids(c["board"])
+    assert posts[0]["content"].startswith("<p>")  # raw HTML, unlike Greenhouse
+    for url in (c["url"].replace(c["board"], c["board"].lower()), c["url"].rstrip("/")):
+        async with http.get(url) as resp:
+            assert resp.status == 404
+
+
+async def test_pinpoint_hides_pay_unless_visible(sim: Simulator, http: aiohttp.ClientSession) -> None:
+    postings: list[dict[str, Any]] = []
+    for c in boards_of(sim, "pinpoint"):
+        payload = await get_json(http, c["url"])
+        assert {p["id"] for p in payload["data"]} == sim.expected_job_ids(c["board"])
+        postings += payload["data"]
+    assert any(p["compensation_visible"] for p in postings)
+    assert any(not p["compensation_visible"] and p["compensation"] for p in postings)
+    assert all("posted" not in key and "date" not in key for key in postings[0])
+    async with http.get(f"http://127.0.0.1:{sim.ports[0]}/pinpoint/nobody/postings.json") as resp:
+        assert resp.status == 404

@@ -22,6 +22,9 @@ FAILURE_BOARDS = (
     ("malformed-json", "malformed", "lever"),
     ("redirect-loop", "redirect-loop", "recruitee"),
     ("connection-reset", "reset", "smartrecruiters"),
+    ("pinpoint-flaky-500", "500-then-ok", "pinpoint"),
+    ("rippling-rate-limited-429", "429", "rippling"),
+    ("GemBroken404", "404", "gem"),
 )
 # Failure boards that end up serving their jobs to a patient or retrying client.
 RECOVERING = frozenset({"500-then-ok", "429", "slow"})

@@ -1,0 +1,52 @@
+"""Detectors of the second ten formats: careers and API URLs -> Target (see FORMATS-NEXT.md)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from scraper.detect.url import LOCALE, SUBDOMAIN_RESERVED, Target, Url, need, q
+
+
+def _subdomain(u: Url, domain: str) -> str | None:
+    """The first host label of ``{label}.{domain}``, or None (another host, or a reserved label)."""
+    m = re.fullmatch(rf"([\w-]+)\.{re.escape(domain)}", u.host)
+    return m.group(1) if m and m.group(1) not in SUBDOMAIN_RESERVED else None
+
+
+def _gem(u: Url) -> Target | None:
+    if u.host == "jobs.gem.com":
+        vanity = u.segment(0)
+    elif u.host == "api.gem.com":
+        vanity = u.segment(2) if u.segments[:2] == ["job_board", "v0"] else None
+    else:
+        return None
+    vanity = need(vanity, u, "Gem job board name")  # case-sensitive: kept as written
+    return Target("gem", vanity, f"https://api.gem.com/job_board/v0/{q(vanity)}/job_posts/")
+
+
+def _pinpoint(u: Url) -> Target | None:
+    slug = _subdomain(u, "pinpointhq.com")
+    if slug is None:
+        return None
+    return Target("pinpoint", slug, f"https://{slug}.pinpointhq.com/postings.json")
+
+
+def _rippling(u: Url) -> Target | None:
+    segments = list(u.segments)
+    if u.host == "api.rippling.com":
+        ok = segments[:5] == ["platform", "api", "ats", "v1", "board"]
+        slug = segments[5] if ok and len(segments) > 5 else None
+    elif u.host == "ats.rippling.com":
+        if segments[:2] == ["api", "v2"]:
+            segments = segments[3:]  # /api/v2/board/{slug}/jobs
+        elif segments and LOCALE.match(segments[0]):
+            segments.pop(0)
+        slug = segments[0] if segments else None
+    else:
+        return None
+    slug = need(slug, u, "Rippling board name")
+    return Target("rippling", slug, f"https://api.rippling.com/platform/api/ats/v1/board/{q(slug)}/jobs")
+
+
+MORE_DETECTORS: tuple[Callable[[Url], Target | None], ...] = (_pinpoint, _rippling, _gem)
