@@ -8,7 +8,15 @@ import duckdb
 
 
 class DatabaseLockedError(RuntimeError):
-    """The database file is held read-write by another process."""
+    """The database file is held read-write by another process. ``str()`` names the file and
+    DuckDB's words (for the operator's terminal and log); ``public`` names neither the path nor
+    the holding process, for pages any visitor sees."""
+
+    public = (
+        "The database is open in another process (another copy of the app, or a "
+        "`jobscraper scrape` on the same file). Ask whoever runs this server: its log "
+        "names the file and the process."
+    )
 
 
 MIGRATIONS: list[tuple[str, str]] = [
@@ -111,6 +119,32 @@ MIGRATIONS: list[tuple[str, str]] = [
         # Which run closed a job, so "closed in the latest run" is one equality.
         "0005_jobs_closed_run",
         "ALTER TABLE jobs ADD COLUMN closed_run INTEGER;",
+    ),
+    (
+        # The normalized employment type beside the board's text. Rescrapes set it from
+        # scraper.normalize.normalize_employment_type; this backfill is the same rules in
+        # SQL (RE2), as they stood when it was written, for rows no scrape will see again.
+        "0017_jobs_employment_kind",
+        r"""
+        ALTER TABLE jobs ADD COLUMN employment_kind VARCHAR;
+        UPDATE jobs SET employment_kind = CASE
+            WHEN regexp_matches(w, '\b(?:interns?|internships?|co op|praktik\w*|stagiaire|traineeships?|trainees?|apprentice\w*|ausbildung|azubi|alternance|pasant\w*|estagi\w*)\b') THEN 'internship'
+            WHEN regexp_matches(w, '\b(?:temporary|temp|fixed term|seasonal|befristet|interim|limited term|cdd|temporal|tempor[aá]rio)\b') THEN 'temporary'
+            WHEN regexp_matches(w, '\b(?:contracts?|contractors?|contracting|freelance\w*|consultant|c2c|corp to corp|1099|self employed|b2b)\b') THEN 'contract'
+            WHEN regexp_matches(w, '\b(?:part time|half time|teilzeit|working student|werkstudent\w*|temps partiel|tiempo parcial|medio tiempo|meio per[ií]odo)\b') THEN 'part-time'
+            WHEN regexp_matches(w, '\b(?:full time|permanent|regular|vollzeit|festanstellung|unbefristet|cdi|temps plein|tiempo completo|tempo integral)\b') THEN 'full-time'
+            ELSE 'other' END
+        FROM (
+            SELECT job_id AS id, regexp_replace(regexp_replace(trim(regexp_replace(lower(
+                       regexp_replace(employment_type, '([a-z])([A-Z])', '\1 \2', 'g')),
+                       '[^\pL\pN]+', ' ', 'g')),
+                       '\b(full|part|half)(time)\b', '\1 \2', 'g'),
+                       '\b(permanent|employment|unlimited|indefinite|open ended|regular|work|fixed term|temporary) contracts?\b',
+                       '\1', 'g') AS w
+            FROM jobs WHERE employment_type IS NOT NULL AND trim(employment_type) <> ''
+        ) AS words
+        WHERE jobs.job_id = words.id;
+        """,
     ),
 ]
 

@@ -32,7 +32,7 @@ PAGE_COLUMNS = (
 
 EXPORT_COLUMNS = (
     "job_id, company_id, source, board, external_id, title, company, url, location, locations, "
-    "workplace, department, employment_type, posted_at, updated_at, salary_min, salary_max, "
+    "workplace, department, employment_type, employment_kind, posted_at, updated_at, salary_min, salary_max, "
     "salary_currency, salary_period, salary_source, salary_year_min, salary_year_max, "
     "first_seen_at, last_seen_at, closed_at, status, starred, notes, description_text"
 )

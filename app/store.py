@@ -38,6 +38,7 @@ _JOB_SCHEMA: dict[str, Any] = {
     "workplace": pl.String,
     "department": pl.String,
     "employment_type": pl.String,
+    "employment_kind": pl.String,
     "posted_at": pl.String,
     "updated_at": pl.String,
     "salary_min": pl.Float64,

@@ -3,6 +3,7 @@ cached queries, and small widgets every page uses."""
 
 from __future__ import annotations
 
+import logging
 import threading
 
 import duckdb
@@ -12,6 +13,8 @@ from app import store
 from app.db import DatabaseLockedError, connect
 from app.settings import Settings, SettingsError, load_settings
 from scraper.normalize import sanitize_html
+
+log = logging.getLogger(__name__)
 
 _edits = 0
 _edits_lock = threading.Lock()
@@ -38,7 +41,12 @@ def connection() -> duckdb.DuckDBPyConnection:
     """The process-wide connection; stops the page with a clear message when it can't open."""
     try:
         return _connection()
-    except (DatabaseLockedError, SettingsError, store.StoreError) as exc:
+    except DatabaseLockedError as exc:
+        log.error("cannot open the database: %s", exc)
+        st.error(exc.public)
+        st.stop()
+        raise  # unreachable: st.stop() raises
+    except (SettingsError, store.StoreError) as exc:
         st.error(str(exc))
         st.stop()
         raise  # unreachable: st.stop() raises

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from scraper.normalize.employment import EMPLOYMENT_KINDS, normalize_employment_type
+
 SOURCES = (
     "greenhouse",
     "lever",
@@ -40,6 +42,8 @@ class Job:
     workplace: str | None = None
     department: str | None = None
     employment_type: str | None = None
+    # One of EMPLOYMENT_KINDS; left None, it is derived from employment_type.
+    employment_kind: str | None = None
     posted_at: str | None = None
     updated_at: str | None = None
     salary_min: float | None = None
@@ -49,6 +53,15 @@ class Job:
     salary_source: str | None = None
     description_text: str | None = None
     description_html: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.employment_kind is None:
+            kind = normalize_employment_type(self.employment_type)
+            object.__setattr__(self, "employment_kind", kind)
+        elif self.employment_kind not in EMPLOYMENT_KINDS:
+            raise ValueError(
+                f"employment_kind {self.employment_kind!r} is not one of {', '.join(EMPLOYMENT_KINDS)}"
+            )
 
     @property
     def job_id(self) -> str:

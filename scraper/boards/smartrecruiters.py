@@ -14,6 +14,7 @@ from scraper.normalize import (
     description_fields,
     http_url,
     load_json,
+    normalize_employment_type,
     salary_fields,
     to_utc_iso,
     unique,
@@ -44,6 +45,7 @@ def _job(p: dict[str, Any], board: str) -> Job:
     place: dict[str, Any] = raw_place if isinstance(raw_place, dict) else {}
     location = _location(place)
     description = description_fields(_sections_html(p.get("jobAd")))
+    employment = clean(_label(p.get("typeOfEmployment"), "label"))
     return Job(
         source=SOURCE,
         board=board,
@@ -55,7 +57,8 @@ def _job(p: dict[str, Any], board: str) -> Job:
         locations=unique([location]),
         workplace=_workplace(place, location),
         department=clean(_label(p.get("department"), "label")),
-        employment_type=clean(_label(p.get("typeOfEmployment"), "label")),
+        employment_type=employment,
+        employment_kind=_employment_kind(p.get("experienceLevel"), employment),
         posted_at=to_utc_iso(p.get("releasedDate")),
         **salary_fields(None, description["description_text"]),
         **description,
@@ -65,6 +68,15 @@ def _job(p: dict[str, Any], board: str) -> Job:
 def _label(value: object, key: str) -> object:
     """``value[key]`` of a nested object such as ``department`` (which may be ``{}``)."""
     return value.get(key) if isinstance(value, dict) else None
+
+
+def _employment_kind(level: object, employment: str | None) -> str | None:
+    """An internship by experience level is an internship whatever ``typeOfEmployment`` says
+    (SmartRecruiters interns are often typed "Full-time")."""
+    level_id = clean(_label(level, "id")) or clean(_label(level, "label")) or ""
+    if normalize_employment_type(level_id) == "internship":
+        return "internship"
+    return normalize_employment_type(employment)
 
 
 def _location(place: dict[str, Any]) -> str | None:

@@ -8,6 +8,7 @@ payload's shape, raise ParseError instead). One module per concern; import from 
 from __future__ import annotations
 
 from scraper.normalize.dates import to_utc_iso
+from scraper.normalize.employment import EMPLOYMENT_KINDS, normalize_employment_type
 from scraper.normalize.payload import (
     as_list,
     identity,
@@ -38,6 +39,7 @@ from scraper.normalize.text import (
 )
 
 __all__ = [
+    "EMPLOYMENT_KINDS",
     "Salary",
     "as_list",
     "clean",
@@ -49,6 +51,7 @@ __all__ = [
     "json_type",
     "load_json",
     "merge_salaries",
+    "normalize_employment_type",
     "parse_salary_text",
     "records",
     "salary_fields",
