@@ -109,7 +109,7 @@ def test_run_saves_every_board_and_reports_each_outcome(
     assert row == ("finished", len(ok), len(failed), sum(p.jobs_new for p in ok))
     assert {p.company.board for p in failed} == {
         "broken-404", "connection-reset", "malformed-json", "oversized-body",
-        "redirect-loop", "slow-timeout", "GemBroken404",
+        "redirect-loop", "slow-timeout", "GemBroken404", "bamboohr-html-200", "breezy-malformed-json",
     }  # fmt: skip
 
 

@@ -23,7 +23,7 @@ from scraper.simulator import Simulator
 # Generous: the simulator shares this process (and its GIL) with the scrape.
 FAST = FetchSettings(timeout_s=3.0, backoff_s=0.05)
 # Formats whose jobs get one detail request each (the per-company cap applies).
-DETAILED = ("smartrecruiters", "workday", "rippling")
+DETAILED = ("smartrecruiters", "workday", "rippling", "bamboohr", "breezy")
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +79,13 @@ async def test_each_failure_mode_ends_with_a_readable_error(sim: Simulator) -> N
         "pinpoint-flaky-500": ("ok", None),
         "rippling-rate-limited-429": ("ok", None),
         "GemBroken404": ("failed", "404 board not found"),
+        "bamboohr-html-200": ("failed", "board not found (BambooHR answered with an HTML page, "
+                                        "as it does for an unknown board)"),
+        "teamtailor-flaky-500": ("ok", None),
+        "breezy-malformed-json": ("failed", outcome["breezy-malformed-json"][1]),
     }
     assert str(outcome["malformed-json"][1]).startswith("invalid JSON at line 1 column ")
+    assert str(outcome["breezy-malformed-json"][1]).startswith("invalid JSON at line 1 column ")
     for r in results:
         if r.ok:
             assert {j.external_id for j in r.jobs} == sim.expected_job_ids(r.company.board)
@@ -92,8 +97,8 @@ async def test_failures_do_not_stop_the_other_companies(sim: Simulator) -> None:
     assert [r.company for r in results] == everyone
     failed = sorted(r.company.board for r in results if not r.ok)
     assert failed == [
-        "GemBroken404", "broken-404", "connection-reset", "malformed-json", "oversized-body",
-        "redirect-loop", "slow-timeout",
+        "GemBroken404", "bamboohr-html-200", "breezy-malformed-json", "broken-404", "connection-reset",
+        "malformed-json", "oversized-body", "redirect-loop", "slow-timeout",
     ]  # fmt: skip
 
 

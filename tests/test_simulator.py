@@ -109,9 +109,10 @@ def test_good_boards_cycle_through_every_format(sim: Simulator) -> None:
 def test_board_sizes_stay_in_range_with_a_big_one_per_paged_format(sim: Simulator) -> None:
     sizes = {c["board"]: len(sim.expected_job_ids(c["board"])) for c in sim.companies() if c["failure"] is None}
     big = {c["ats"] for c in sim.companies() if c["failure"] is None and sizes[c["board"]] > 60}
-    assert big == {"smartrecruiters"}
+    assert big == {"smartrecruiters", "teamtailor"}
     assert max(len(sim.expected_job_ids(c["board"])) for c in boards_of(sim, "smartrecruiters")) > 100
     assert max(len(sim.expected_job_ids(c["board"])) for c in boards_of(sim, "workday")) > 40
+    assert max(len(sim.expected_job_ids(c["board"])) for c in boards_of(sim, "teamtailor")) > 100
     assert min(sizes.values()) >= 3
 
 
@@ -488,6 +489,9 @@ async def payloads_of(http: aiohttp.ClientSession, c: dict[str, Any]) -> list[tu
     if c["ats"] == "workday":
         postings = await workday_all(http, url)
         return [("workday", {"total": len(postings), "jobPostings": postings}, url)]
+    if c["ats"] == "teamtailor":
+        pages = [f"{url}?offset={k}&per_page=100" for k in range(0, 1000, 100)]
+        return [("teamtailor", await get_text(http, page), page) for page in pages]
     if c["ats"] != "jsonld":
         return [(c["ats"], await get_text(http, url), url)]
     page = await get_text(http, url)
@@ -596,4 +600,57 @@ async def test_pinpoint_hides_pay_unless_visible(sim: Simulator, http: aiohttp.C
     assert any(not p["compensation_visible"] and p["compensation"] for p in postings)
     assert all("posted" not in key and "date" not in key for key in postings[0])
     async with http.get(f"http://127.0.0.1:{sim.ports[0]}/pinpoint/nobody/postings.json") as resp:
+        assert resp.status == 404
+
+
+async def test_bamboohr_unknown_board_is_a_200_html_page(sim: Simulator, http: aiohttp.ClientSession) -> None:
+    c = boards_of(sim, "bamboohr")[0]
+    async with http.get(c["url"]) as resp:
+        raw = await resp.text()
+    assert '"jobOpeningName"' in raw and "\\/" in json.dumps(json.loads(raw)).replace("/", "\\/")
+    payload = json.loads(raw)
+    assert payload["meta"]["totalCount"] == len(payload["result"])
+    assert {r["id"] for r in payload["result"]} == sim.expected_job_ids(c["board"])
+    assert {r["locationType"] for r in payload["result"]} <= {"0", "1", "2"}
+    base = c["url"].removesuffix("/list")
+    detail = await get_json(http, f"{base}/{payload['result'][0]['id']}/detail")
+    assert "\\/" in (await get_text(http, f"{base}/{payload['result'][0]['id']}/detail"))
+    assert detail["result"]["jobOpening"]["description"].startswith("<p>")
+    async with http.get(f"{base}/999999/detail") as resp:
+        assert (resp.status, (await resp.json())["type"]) == (404, "not_found")
+    async with http.get(c["url"].replace(c["board"], "nobody")) as resp:
+        assert (resp.status, resp.content_type) == (200, "text/html")
+
+
+async def test_breezy_redirects_unknown_boards_and_throttles_bursts(
+    sim: Simulator, http: aiohttp.ClientSession
+) -> None:
+    c = boards_of(sim, "breezy")[0]
+    async with http.get(c["url"].replace(c["board"], "nobody"), allow_redirects=False) as resp:
+        assert resp.status == 302
+    await asyncio.sleep(1.1)
+    postings = await get_json(http, c["url"])
+    assert {p["id"] for p in postings} == sim.expected_job_ids(c["board"])
+    every = [p for b in boards_of(sim, "breezy") for p in await get_json(http, b["url"])]
+    assert any(p["location"].get("is_remote") and p["location"]["remote_details"]["value"] == "hybrid" for p in every)
+    await asyncio.sleep(1.1)
+    page = await get_text(http, postings[0]["url"])
+    assert 'class="description"' in page
+    statuses = []
+    for _ in range(20):
+        async with http.get(postings[0]["url"]) as resp:
+            statuses.append(resp.status)
+    assert 403 in statuses and statuses[0] == 200
+
+
+async def test_teamtailor_pages_its_feed_by_offset(sim: Simulator, http: aiohttp.ClientSession) -> None:
+    c = max(boards_of(sim, "teamtailor"), key=lambda c: len(sim.expected_job_ids(c["board"])))
+    first, second = [etree.fromstring((await get_text(http, f"{c['url']}?offset={k}&per_page=100")).encode())
+                     for k in (0, 100)]  # fmt: skip
+    links = [i.findtext("link") for page in (first, second) for i in page.iter("item")]
+    assert len(first.findall(".//item")) == 100 and 0 < len(second.findall(".//item")) < 100
+    assert {re.search(r"/jobs/(\d+)-", u).group(1) for u in links} == sim.expected_job_ids(c["board"])  # type: ignore[union-attr]
+    raw = await get_text(http, c["url"])
+    assert "&lt;p&gt;" in raw and "<![CDATA[<p>" in raw and "xmlns:tt=" in raw
+    async with http.get(c["url"].replace(c["board"], "nobody")) as resp:
         assert resp.status == 404

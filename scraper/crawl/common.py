@@ -41,6 +41,11 @@ async def board_request(fetcher: Fetcher, url: str) -> Response:
         raise board_error(exc) from None
 
 
+def not_a_board(url: str, why: str) -> FetchError:
+    """The FetchError of a board that answered, but not with a board (an unknown one)."""
+    return FetchError(url, f"board not found ({why})", 404)
+
+
 async def parse_off_loop(
     fmt: str, payload: Any, *, board: str, url: str, now: datetime | None
 ) -> list[Job]:
@@ -49,12 +54,15 @@ async def parse_off_loop(
     return await asyncio.to_thread(parse, fmt, payload, board=board, url=url, now=now)
 
 
-def merge(listed: Job, detail: Job) -> Job:
-    """``listed`` with every field the detail knows (a non-empty value) taken from the detail."""
+def merge(listed: Job, detail: Job, *, prefer_detail: bool = True) -> Job:
+    """``listed`` with the detail's known (non-empty) values: all of them, or with
+    ``prefer_detail=False`` only those the list lacks."""
     known = {
         f.name: value
         for f in fields(Job)
-        if f.name not in _IDENTITY and (value := getattr(detail, f.name)) not in (None, ())
+        if f.name not in _IDENTITY
+        and (value := getattr(detail, f.name)) not in (None, ())
+        and (prefer_detail or getattr(listed, f.name) in (None, ()))
     }
     return replace(listed, **known)
 
@@ -66,6 +74,8 @@ async def with_details(
     fmt: str,
     board: str,
     now: datetime | None,
+    *,
+    prefer_detail: bool = True,
 ) -> list[Job]:
     """Each job merged with its detail (``urls[i]`` is job i's; fewer urls than jobs is the
     detail cap at work). A detail that fails to fetch or parse leaves the list data as it is."""
@@ -82,5 +92,5 @@ async def with_details(
     out = list(jobs)
     for i, detail in enumerate(detailed):
         if detail is not None:
-            out[i] = merge(out[i], detail)
+            out[i] = merge(out[i], detail, prefer_detail=prefer_detail)
     return out

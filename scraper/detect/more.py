@@ -14,6 +14,27 @@ def _subdomain(u: Url, domain: str) -> str | None:
     return m.group(1) if m and m.group(1) not in SUBDOMAIN_RESERVED else None
 
 
+def _bamboohr(u: Url) -> Target | None:
+    slug = _subdomain(u, "bamboohr.com")
+    if slug is None:
+        return None
+    return Target("bamboohr", slug, f"https://{slug}.bamboohr.com/careers/list")
+
+
+def _teamtailor(u: Url) -> Target | None:
+    m = re.fullmatch(r"([\w-]+)\.(?:na\.)?teamtailor\.com", u.host)
+    if not m or m.group(1) in SUBDOMAIN_RESERVED or m.group(1) == "na":
+        return None
+    return Target("teamtailor", u.host, f"https://{u.host}/jobs.rss")
+
+
+def _breezy(u: Url) -> Target | None:
+    slug = _subdomain(u, "breezy.hr")
+    if slug is None:
+        return None
+    return Target("breezy", slug, f"https://{slug}.breezy.hr/json")
+
+
 def _gem(u: Url) -> Target | None:
     if u.host == "jobs.gem.com":
         vanity = u.segment(0)
@@ -49,4 +70,11 @@ def _rippling(u: Url) -> Target | None:
     return Target("rippling", slug, f"https://api.rippling.com/platform/api/ats/v1/board/{q(slug)}/jobs")
 
 
-MORE_DETECTORS: tuple[Callable[[Url], Target | None], ...] = (_pinpoint, _rippling, _gem)
+MORE_DETECTORS: tuple[Callable[[Url], Target | None], ...] = (
+    _bamboohr,
+    _teamtailor,
+    _breezy,
+    _pinpoint,
+    _rippling,
+    _gem,
+)

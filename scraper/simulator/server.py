@@ -55,6 +55,8 @@ class Simulator:
         self._by_slug = {b.slug: b for b in self._boards}
         self._ports: list[int] = [port + i for i in range(self._nports)] if port else []
         self._hits: dict[tuple[str, int], int] = {}
+        # What a format module keeps between requests (Breezy's request times), by format.
+        self.scratch: dict[str, dict[str, Any]] = {}
         self._cache: dict[tuple[Any, ...], bytes] = {}
         self._cache_bytes = 0
         self._loop: asyncio.AbstractEventLoop | None = None
