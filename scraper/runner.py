@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Literal
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import parse_qsl, urldefrag, urljoin, urlsplit
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -22,7 +22,7 @@ from yarl import URL
 from scraper.boards import parse
 from scraper.crawl import run_step, step_for
 from scraper.crawl.common import board_error, board_get, parse_off_loop
-from scraper.detect import Target, detect_in_html, resolve
+from scraper.detect import GREENHOUSE_QUERY, Target, detect_in_html, resolve
 from scraper.errors import DetectError, FetchError, ParseError, ScraperError
 from scraper.fetch import Cancelled, Fetcher, FetchSettings
 from scraper.models import Company, CompanyResult, Job, ScrapeEvent
@@ -133,7 +133,8 @@ async def scrape_target(
     fetcher: Fetcher, target: Target, *, now: datetime, settings: FetchSettings
 ) -> list[Job]:
     if target.ats in SIMPLE_FORMATS:
-        text = await board_get(fetcher, target.endpoint)
+        endpoint = greenhouse_endpoint(target.endpoint) if target.ats == "greenhouse" else None
+        text = await board_get(fetcher, endpoint or target.endpoint)
         return await parse_off_loop(target.ats, text, board=target.board, url=target.endpoint, now=now)
     if target.ats == "smartrecruiters":
         return await _smartrecruiters(fetcher, target, now, settings)
@@ -224,6 +225,14 @@ async def _workday(
     paths = [p.get("externalPath") for p in postings if isinstance(p, dict)]
     urls = [f"{base}{p}" for p in paths[: settings.detail_cap] if isinstance(p, str) and p]
     return await _details(fetcher, jobs, urls, "workday", target.board, now)
+
+
+def greenhouse_endpoint(endpoint: str) -> str:
+    """``endpoint`` asking for descriptions and structured pay, whatever host serves it
+    (a mirror configured as-is, an API link on a careers page)."""
+    url = URL(endpoint)
+    wanted = {k: v for k, v in parse_qsl(GREENHOUSE_QUERY) if k not in url.query}
+    return str(url.update_query(wanted)) if wanted else endpoint
 
 
 def _int(value: Any, default: int) -> int:

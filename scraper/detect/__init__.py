@@ -28,8 +28,10 @@ from scraper.detect.url import (
 from scraper.errors import DetectError
 from scraper.models import SOURCES, Company
 
-__all__ = ["UNKNOWN_HOST", "Target", "detect", "detect_in_html", "resolve"]
+__all__ = ["GREENHOUSE_QUERY", "UNKNOWN_HOST", "Target", "detect", "detect_in_html", "resolve"]
 
+# content: descriptions, departments, offices; pay_transparency: pay_input_ranges.
+GREENHOUSE_QUERY = "content=true&pay_transparency=true"
 _WORKDAY_HOST = re.compile(r"^(?P<tenant>[\w-]+)\.(?P<wd>wd\d+)\.myworkdayjobs\.com$")
 _WORKDAY_SITE_HOST = re.compile(r"^(?P<wd>wd\d+)\.myworkdaysite\.com$")
 
@@ -48,9 +50,8 @@ def _greenhouse(u: Url) -> Target | None:
         return None
     token = need(token, u, "Greenhouse board token")
     return Target(
-        "greenhouse",
-        token,
-        f"https://boards-api{eu}.greenhouse.io/v1/boards/{q(token)}/jobs?content=true",
+        "greenhouse", token, f"https://boards-api{eu}.greenhouse.io/v1/boards/{q(token)}/jobs"
+        f"?{GREENHOUSE_QUERY}",
     )
 
 
