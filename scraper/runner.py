@@ -24,7 +24,7 @@ from scraper.crawl import run_step, step_for
 from scraper.crawl.common import board_error, board_get, parse_off_loop
 from scraper.detect import GREENHOUSE_QUERY, Target, detect_in_html, resolve
 from scraper.errors import DetectError, FetchError, ParseError, ScraperError
-from scraper.fetch import Cancelled, Fetcher, FetchSettings
+from scraper.fetch import Cancelled, Fetcher, FetchSettings, HostGate
 from scraper.models import Company, CompanyResult, Job, ScrapeEvent
 
 SIMPLE_FORMATS = frozenset(
@@ -65,14 +65,24 @@ async def scrape(
     cancel: threading.Event | None = None,
     settings: FetchSettings | None = None,
     now: datetime | None = None,
+    gate: HostGate | None = None,
 ) -> list[CompanyResult]:
     """Scrape every company at once within the settings' limits; results in input order.
-    Once ``cancel`` is set, companies not yet done end ``cancelled`` within a second."""
+    Once ``cancel`` is set, companies not yet done end ``cancelled`` within a second.
+    ``gate``: a per-host limit shared with other processes (see scraper.remote)."""
     settings = settings or FetchSettings()
     now = now or datetime.now(UTC)
-    async with Fetcher(settings, cancel) as fetcher:
+    async with Fetcher(settings, cancel, gate=gate) as fetcher:
         tasks = [asyncio.create_task(_run_company(fetcher, c, on_event, now)) for c in companies]
         return list(await asyncio.gather(*tasks))
+
+
+async def scrape_one(
+    fetcher: Fetcher, company: Company, *, on_event: EventHandler, now: datetime
+) -> CompanyResult:
+    """One company through a Fetcher shared with others (a Celery worker's): the same events,
+    boundary and result as each company of ``scrape``."""
+    return await _run_company(fetcher, company, on_event, now)
 
 
 def _emit(on_event: EventHandler, event: ScrapeEvent) -> None:
