@@ -18,9 +18,13 @@ SOURCES = (
     "workday",
     "jsonld",
     "bamboohr",
+    "join",
+    "jazzhr",
+    "icims",
     "teamtailor",
     "breezy",
     "pinpoint",
+    "oracle",
     "rippling",
     "gem",
 )

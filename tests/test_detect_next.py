@@ -15,7 +15,30 @@ RIPPLING = "https://api.rippling.com/platform/api/ats/v1/board/acme/jobs"
 BAMBOO = "https://acme.bamboohr.com/careers/list"
 BREEZY = "https://acme.breezy.hr/json"
 
+ORACLE_HOST = "ebuu.fa.ap1.oraclecloud.com"
+ORACLE = (f"https://{ORACLE_HOST}/hcmRestApi/resources/latest/recruitingCEJobRequisitions?onlyData=true"
+          "&expand=requisitionList.secondaryLocations&finder=findReqs;siteNumber={},limit=100,offset=0,"
+          "sortBy=POSTING_DATES_DESC")  # fmt: skip
+ICIMS = "https://careers-acme.icims.com/jobs/search?ss=1&in_iframe=1"
+JAZZ = "https://acme.applytojob.com/apply/jobs"
+
 SHAPES = [
+    ("https://join.com/companies/acme-mobility", "join", "acme-mobility", "https://join.com/companies/acme-mobility"),
+    ("https://join.com/companies/acme-mobility/9123001-senior-frontend-engineer", "join", "acme-mobility",
+     "https://join.com/companies/acme-mobility"),
+    ("https://join.com/api/public/companies/104233/jobs?page=2", "join", "104233",
+     "https://join.com/api/public/companies/104233/jobs"),
+    ("https://acme.applytojob.com/apply", "jazzhr", "acme", JAZZ),
+    ("https://acme.applytojob.com/apply/jobs/details/hKQA66W5Ad", "jazzhr", "acme", JAZZ),
+    ("https://acme.applytojob.com/apply/hKQA66W5Ad/Controls-Engineer", "jazzhr", "acme", JAZZ),
+    ("https://careers-acme.icims.com/jobs/search?ss=1", "icims", "careers-acme", ICIMS),
+    ("https://careers-acme.icims.com/jobs/4321/senior-accountant/job", "icims", "careers-acme", ICIMS),
+    ("https://uscareers-acme.icims.com/jobs/intro", "icims", "uscareers-acme", ICIMS.replace("careers-", "uscareers-")),
+    (f"https://{ORACLE_HOST}/hcmUI/CandidateExperience/en/sites/CX_1/jobs", "oracle", f"{ORACLE_HOST}/CX_1",
+     ORACLE.format("CX_1")),
+    (f"https://{ORACLE_HOST}/hcmUI/CandidateExperience/en/sites/Mayo-US/job/2028", "oracle",
+     f"{ORACLE_HOST}/Mayo-US", ORACLE.format("Mayo-US")),
+    (ORACLE.format("CX_2"), "oracle", f"{ORACLE_HOST}/CX_2", ORACLE.format("CX_2")),
     ("https://acme.bamboohr.com/careers", "bamboohr", "acme", BAMBOO),
     ("https://acme.bamboohr.com/careers/36", "bamboohr", "acme", BAMBOO),
     ("https://acme.bamboohr.com/jobs/embed2.php", "bamboohr", "acme", BAMBOO),
@@ -49,6 +72,8 @@ def test_detect_tells_ats_board_and_endpoint(url: str, ats: str, board: str, end
     ("url", "reason"),
     [
         ("https://jobs.gem.com/", "Gem job board name"),
+        ("https://join.com/", "JOIN company"),
+        (f"https://{ORACLE_HOST}/hcmUI/CandidateExperience/en/sites/", "Oracle career site"),
         ("https://api.rippling.com/platform/api/ats/v1/board/", "Rippling board name"),
     ],
 )
@@ -80,6 +105,11 @@ def test_an_ats_host_with_a_configured_ats_fetches_its_api() -> None:
         ('<script src="https://acme.bamboohr.com/js/embed.js" type="text/javascript"></script>'
          '<div id="BambooHR" data-domain="acme.bamboohr.com"></div>', Target("bamboohr", "acme", BAMBOO)),
         ('<a href="https://acme.breezy.hr/p/4f1c2a3b5d6e-x">Engineer</a>', Target("breezy", "acme", BREEZY)),
+        ('<iframe src="https://careers-acme.icims.com/jobs/search?ss=1&in_iframe=1"></iframe>',
+         Target("icims", "careers-acme", ICIMS)),
+        ('<a href="https://acme.applytojob.com/apply">Careers</a>', Target("jazzhr", "acme", JAZZ)),
+        ('<a href="https://join.com/companies/acme-mobility">Jobs on JOIN</a>',
+         Target("join", "acme-mobility", "https://join.com/companies/acme-mobility")),
         ('<iframe src="https://acme.teamtailor.com/jobs"></iframe>',
          Target("teamtailor", "acme.teamtailor.com", "https://acme.teamtailor.com/jobs.rss")),
         ('<iframe src="https://acme.pinpointhq.com/en/postings/x"></iframe>', Target("pinpoint", "acme", PINPOINT)),

@@ -119,6 +119,7 @@ def test_run_saves_every_board_and_reports_each_outcome(
     assert {p.company.board for p in failed} == {
         "broken-404", "connection-reset", "malformed-json", "oversized-body",
         "redirect-loop", "slow-timeout", "GemBroken404", "bamboohr-html-200", "breezy-malformed-json",
+        "join-placeholder-233", "jazzhr-broken-404",
     }  # fmt: skip
 
 

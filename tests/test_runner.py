@@ -25,7 +25,7 @@ from tests.test_golden import FIXTURES
 # Generous: the simulator shares this process (and its GIL) with the scrape.
 FAST = FetchSettings(timeout_s=3.0, backoff_s=0.05)
 # Formats whose jobs get one detail request each (the per-company cap applies).
-DETAILED = ("smartrecruiters", "workday", "rippling", "bamboohr", "breezy")
+DETAILED = ("smartrecruiters", "workday", "rippling", "bamboohr", "breezy", "jazzhr", "icims", "oracle")
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +85,11 @@ async def test_each_failure_mode_ends_with_a_readable_error(sim: Simulator) -> N
                                         "as it does for an unknown board)"),
         "teamtailor-flaky-500": ("ok", None),
         "breezy-malformed-json": ("failed", outcome["breezy-malformed-json"][1]),
+        "join-placeholder-233": ("failed", "board not found (JOIN shows its placeholder company (id 233, "
+                                           "not 'join-placeholder-233'))"),
+        "oracle-rate-limited-429": ("ok", None),
+        "jazzhr-broken-404": ("failed", "404 board not found"),
+        "careers-icims-flaky-500": ("ok", None),
     }
     assert str(outcome["malformed-json"][1]).startswith("invalid JSON at line 1 column ")
     assert str(outcome["breezy-malformed-json"][1]).startswith("invalid JSON at line 1 column ")
@@ -100,7 +105,8 @@ async def test_failures_do_not_stop_the_other_companies(sim: Simulator) -> None:
     failed = sorted(r.company.board for r in results if not r.ok)
     assert failed == [
         "GemBroken404", "bamboohr-html-200", "breezy-malformed-json", "broken-404", "connection-reset",
-        "malformed-json", "oversized-body", "redirect-loop", "slow-timeout",
+        "jazzhr-broken-404", "join-placeholder-233", "malformed-json", "oversized-body", "redirect-loop",
+        "slow-timeout",
     ]  # fmt: skip
 
 

@@ -109,7 +109,7 @@ def test_good_boards_cycle_through_every_format(sim: Simulator) -> None:
 def test_board_sizes_stay_in_range_with_a_big_one_per_paged_format(sim: Simulator) -> None:
     sizes = {c["board"]: len(sim.expected_job_ids(c["board"])) for c in sim.companies() if c["failure"] is None}
     big = {c["ats"] for c in sim.companies() if c["failure"] is None and sizes[c["board"]] > 60}
-    assert big == {"smartrecruiters", "teamtailor"}
+    assert big == {"smartrecruiters", "teamtailor", "oracle"}
     assert max(len(sim.expected_job_ids(c["board"])) for c in boards_of(sim, "smartrecruiters")) > 100
     assert max(len(sim.expected_job_ids(c["board"])) for c in boards_of(sim, "workday")) > 40
     assert max(len(sim.expected_job_ids(c["board"])) for c in boards_of(sim, "teamtailor")) > 100
@@ -489,6 +489,11 @@ async def payloads_of(http: aiohttp.ClientSession, c: dict[str, Any]) -> list[tu
     if c["ats"] == "workday":
         postings = await workday_all(http, url)
         return [("workday", {"total": len(postings), "jobPostings": postings}, url)]
+    if c["ats"] == "icims":
+        pages = [f"{url}&pr={n}" for n in range(10)]
+        return [("icims", await get_text(http, page), page) for page in pages]
+    if c["ats"] in ("oracle", "join", "jazzhr"):
+        return await _stepped_payloads(http, c)
     if c["ats"] == "teamtailor":
         pages = [f"{url}?offset={k}&per_page=100" for k in range(0, 1000, 100)]
         return [("teamtailor", await get_text(http, page), page) for page in pages]
@@ -501,6 +506,20 @@ async def payloads_of(http: aiohttp.ClientSession, c: dict[str, Any]) -> list[tu
     links = [a for a in lxml_html.fromstring(page).xpath("//a/@href") if "/jobs/" in a]
     pages = [(base + link, await get_text(http, base + link)) for link in links]
     return [("jsonld", page, url)] + [("jsonld", text, link) for link, text in pages]
+
+
+async def _stepped_payloads(http: aiohttp.ClientSession, c: dict[str, Any]) -> list[tuple[str, Any, str]]:
+    """Formats whose list needs a lookup first: the crawl step's own helpers find it."""
+    from scraper.crawl import step_for
+    from scraper.detect import Target
+    from scraper.fetch import Fetcher, FetchSettings
+
+    step = step_for(c["ats"])
+    assert step is not None
+    async with Fetcher(FetchSettings(detail_cap=0, allow_private=True)) as fetcher:
+        jobs = await step(fetcher, Target(c["ats"], c["board"], c["url"]), now=datetime.now(UTC),
+                          settings=FetchSettings(detail_cap=0))  # fmt: skip
+    return [(c["ats"], [j.to_dict() for j in jobs], c["url"])]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -516,6 +535,9 @@ async def test_every_good_board_parses_to_its_expected_jobs(
     for c in boards_of(sim, fmt):
         ids: set[str] = set()
         for source, payload, url in await payloads_of(http, c):
+            if isinstance(payload, list) and payload and "external_id" in payload[0]:
+                ids |= {job["external_id"] for job in payload}  # already parsed by the crawl step
+                continue
             ids |= {job.external_id for job in parse(source, payload, board=c["board"], url=url)}
         assert ids == sim.expected_job_ids(c["board"]), c["board"]
 
@@ -653,4 +675,78 @@ async def test_teamtailor_pages_its_feed_by_offset(sim: Simulator, http: aiohttp
     raw = await get_text(http, c["url"])
     assert "&lt;p&gt;" in raw and "<![CDATA[<p>" in raw and "xmlns:tt=" in raw
     async with http.get(c["url"].replace(c["board"], "nobody")) as resp:
+        assert resp.status == 404
+
+
+async def test_oracle_pages_inside_the_finder_and_names_sites_on_careers_pages(
+    sim: Simulator, http: aiohttp.ClientSession
+) -> None:
+    direct = next(c for c in boards_of(sim, "oracle") if "/hcmRestApi/" in c["url"])
+    named = next(c for c in boards_of(sim, "oracle") if "/sites/" in c["url"])
+    page = await get_text(http, named["url"])
+    site = re.search(r"siteNumber: '(CX_\d+)'", page).group(1)  # type: ignore[union-attr]
+    assert site not in named["url"]
+    api = direct["url"].split("?")[0]
+    base = f"{api}?onlyData=true&expand=requisitionList.secondaryLocations&finder=findReqs;siteNumber={site}"
+    ids: set[str] = set()
+    for offset in range(0, 400, 100):
+        wrapper = (await get_json(http, f"{base},limit=100,offset={offset}"))["items"][0]
+        ids |= {r["Id"] for r in wrapper["requisitionList"]}
+    assert ids == sim.expected_job_ids(named["board"])
+    default = (await get_json(http, f"{base}&limit=100"))["items"][0]
+    assert len(default["requisitionList"]) == min(25, len(ids))  # top-level limit is ignored
+    facets = (await get_json(http, f"{api}?finder=findReqs;siteNumber={site}"))["items"][0]
+    assert "requisitionList" not in facets and facets["TotalJobsCount"] == len(ids)
+    first = sorted(ids)[0]
+    detail = await get_json(http, api.replace("Requisitions", "RequisitionDetails")
+                            + f'?onlyData=true&finder=ById;Id="{first}",siteNumber={site}')  # fmt: skip
+    assert detail["items"][0]["ExternalDescriptionStr"].startswith("<p>")
+    async with http.get(api.replace("Requisitions", "RequisitionDetail") + f"?finder=ById;Id={first}") as resp:
+        assert resp.status == 404 and await resp.read() == b""
+
+
+async def test_join_looks_up_the_company_and_pages_by_five(sim: Simulator, http: aiohttp.ClientSession) -> None:
+    c = boards_of(sim, "join")[0]
+    page = await get_text(http, c["url"])
+    data = json.loads(re.search(r'id="__NEXT_DATA__"[^>]*>(.*?)</script>', page).group(1))  # type: ignore[union-attr]
+    company = data["props"]["pageProps"]["initialState"]["company"]
+    assert company["domain"] == c["board"]
+    base = f"http://{urlsplit(c['url']).netloc}/api/public/companies/{company['id']}/jobs"
+    async with http.get(f"{base}?page=1&pageSize=100") as resp:
+        assert resp.status == 422
+    ids: set[str] = set()
+    statuses = []
+    for number in range(1, 40):
+        async with http.get(f"{base}?page={number}&pageSize=5") as resp:
+            statuses.append(resp.status)
+            if resp.status == 200:
+                body = await resp.json()
+                ids |= {str(i["id"]) for i in body["items"]}
+                if number >= body["pagination"]["pageCount"]:
+                    break
+    assert 429 in statuses or len(statuses) < 6
+    unknown = await get_text(http, c["url"].replace(c["board"], "nobody"))
+    assert '"statusCode": 404' in unknown
+    placeholder = await get_text(http, board_of(sim, "placeholder-company")["url"])
+    assert '"id": 233' in placeholder
+
+
+async def test_jazzhr_unknown_board_is_a_200_without_the_table(sim: Simulator, http: aiohttp.ClientSession) -> None:
+    c = boards_of(sim, "jazzhr")[0]
+    page = await get_text(http, c["url"])
+    assert 'id="jobs_table"' in page and page.count('class="jobs_row"') == page.count("<tr id=\"row_job_")
+    unknown = await get_text(http, c["url"].replace(c["board"], "nobody"))
+    assert "jobs_table" not in unknown
+    href = re.search(r'href="([^"]+/apply/jobs/details/[^"?]+)', page).group(1)  # type: ignore[union-attr]
+    assert 'id="job-description"' in await get_text(http, f"http://{urlsplit(c['url']).netloc}{href}")
+
+
+async def test_icims_needs_in_iframe_and_pages_by_twenty(sim: Simulator, http: aiohttp.ClientSession) -> None:
+    c = max(boards_of(sim, "icims"), key=lambda c: len(sim.expected_job_ids(c["board"])))
+    shell = await get_text(http, c["url"].replace("&in_iframe=1", ""))
+    assert "iCIMS_Anchor" not in shell
+    pages = [await get_text(http, f"{c['url']}&pr={n}") for n in range(4)]
+    ids = {m for p in pages for m in re.findall(r"/jobs/(\d+)/[^/]+/job", p)}
+    assert ids == sim.expected_job_ids(c["board"]) and "iCIMS_Anchor" not in pages[3]
+    async with http.get(c["url"].replace(c["board"], "careers-nobody")) as resp:
         assert resp.status == 404

@@ -16,7 +16,7 @@ from scraper.fetch import Fetcher, FetchSettings
 from scraper.models import Job
 
 Step = Callable[..., Awaitable[list[Job]]]
-STEPPED = ("bamboohr", "teamtailor", "breezy", "rippling")
+STEPPED = ("bamboohr", "join", "jazzhr", "icims", "teamtailor", "breezy", "oracle", "rippling")
 
 
 def step_for(fmt: str) -> Step | None:

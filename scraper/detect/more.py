@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from urllib.parse import quote
 
 from scraper.detect.url import LOCALE, SUBDOMAIN_RESERVED, Target, Url, need, q
 
@@ -70,11 +71,64 @@ def _rippling(u: Url) -> Target | None:
     return Target("rippling", slug, f"https://api.rippling.com/platform/api/ats/v1/board/{q(slug)}/jobs")
 
 
+_ORACLE_HOST = re.compile(r"[\w-]+(?:\.[\w-]+)*\.oraclecloud\.(?:com|eu)")
+_ORACLE_API = "/hcmRestApi/resources/latest/recruitingCEJobRequisitions"
+_ORACLE_SITE = re.compile(r"siteNumber=([\w-]+)")
+
+
+def _oracle(u: Url) -> Target | None:
+    if not _ORACLE_HOST.fullmatch(u.host):
+        return None
+    segments = u.segments
+    if "sites" in segments and segments[:2] == ["hcmUI", "CandidateExperience"]:
+        i = segments.index("sites")
+        site = segments[i + 1] if len(segments) > i + 1 else None
+    elif "/" + "/".join(segments) == _ORACLE_API:
+        found = _ORACLE_SITE.search(u.param("finder") or "")
+        site = found.group(1) if found else None
+    else:
+        return None
+    site = need(site, u, "Oracle career site (…/CandidateExperience/en/sites/SITE/jobs)")
+    finder = f"findReqs;siteNumber={site},limit=100,offset=0,sortBy=POSTING_DATES_DESC"
+    endpoint = (f"https://{u.host}{_ORACLE_API}?onlyData=true&expand=requisitionList.secondaryLocations"
+                f"&finder={quote(finder, safe=';,=_')}")
+    return Target("oracle", f"{u.host}/{site}", endpoint)
+
+
+def _join(u: Url) -> Target | None:
+    if u.host != "join.com":
+        return None
+    if u.segments[:3] == ["api", "public", "companies"]:
+        cid = need(u.segment(3), u, "JOIN company id")
+        return Target("join", cid, f"https://join.com/api/public/companies/{q(cid)}/jobs")
+    slug = u.segment(1) if u.segment(0) == "companies" else None
+    slug = need(slug, u, "JOIN company (https://join.com/companies/NAME)")
+    return Target("join", slug, f"https://join.com/companies/{q(slug)}")
+
+
+def _jazzhr(u: Url) -> Target | None:
+    slug = _subdomain(u, "applytojob.com")
+    if slug is None:
+        return None
+    return Target("jazzhr", slug, f"https://{slug}.applytojob.com/apply/jobs")
+
+
+def _icims(u: Url) -> Target | None:
+    label = _subdomain(u, "icims.com")
+    if label is None:
+        return None
+    return Target("icims", label, f"https://{label}.icims.com/jobs/search?ss=1&in_iframe=1")
+
+
 MORE_DETECTORS: tuple[Callable[[Url], Target | None], ...] = (
     _bamboohr,
+    _join,
+    _jazzhr,
+    _icims,
     _teamtailor,
     _breezy,
     _pinpoint,
+    _oracle,
     _rippling,
     _gem,
 )

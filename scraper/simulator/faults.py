@@ -28,6 +28,10 @@ FAILURE_BOARDS = (
     ("bamboohr-html-200", "html-200", "bamboohr"),
     ("teamtailor-flaky-500", "500-then-ok", "teamtailor"),
     ("breezy-malformed-json", "malformed", "breezy"),
+    ("join-placeholder-233", "placeholder-company", "join"),
+    ("oracle-rate-limited-429", "429", "oracle"),
+    ("jazzhr-broken-404", "404", "jazzhr"),
+    ("careers-icims-flaky-500", "500-then-ok", "icims"),
 )
 # Failure boards that end up serving their jobs to a patient or retrying client.
 RECOVERING = frozenset({"500-then-ok", "429", "slow"})

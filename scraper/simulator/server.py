@@ -152,6 +152,11 @@ class Simulator:
             return board
         return None
 
+    def boards_of(self, ats: str) -> list[Board]:
+        """Every board served as ``ats`` (formats that look boards up by something else than
+        the slug: an Oracle site number, a JOIN company id)."""
+        return [b for b in self._boards if b.ats == ats]
+
     def jobs(self, board: Board) -> list[SimJob]:
         """The jobs ``board`` lists today."""
         return self._gen.jobs_on(board, self._day)
