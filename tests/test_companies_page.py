@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from app import store
 from app.db import connect
 from scraper.models import Company, CompanyResult, Job
-from tests.conftest import MAIN
+from tests.conftest import MAIN, named
 
 PAGE = "../pages/companies.py"  # relative to app/main.py
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +28,7 @@ GLOBEX = Company("Globex", "greenhouse", "globex", "https://boards.greenhouse.io
 
 
 def open_page() -> AppTest:
-    at = AppTest.from_file(MAIN, default_timeout=30)
+    at = named(AppTest.from_file(MAIN, default_timeout=30))
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception
