@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -320,8 +321,13 @@ def test_remote_runner_is_a_drop_in_for_the_in_process_runner(
     here = asyncio.run(local(companies, on_event=lambda e: None, settings=FAST))
     there = asyncio.run(RemoteRunner(two_workers.broker).scrape(
         companies, on_event=lambda e: None, settings=FAST))
-    assert [(r.company, r.state, r.jobs, r.error) for r in there] == \
-        [(r.company, r.state, r.jobs, r.error) for r in here]
+    # How many attempts fit in a request's deadline depends on how long it queued for its
+    # host's slot (the deadline counts from the call), so "connection reset after 3
+    # attempts" may be "connection reset" when many boards share a port: compare reasons.
+    def outcome(r: Any) -> tuple[Any, ...]:
+        return (r.company, r.state, r.jobs, re.sub(r" after \d+ attempts$", "", r.error or ""))
+
+    assert [outcome(r) for r in there] == [outcome(r) for r in here]
 
 
 def test_scraping_page_shows_the_mode_the_workers_and_who_ran_each_company(
