@@ -186,7 +186,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--companies", help="companies TOML to upsert before the run")
     p.set_defaults(func=_scrape)
 
-<<<<<<< HEAD
+    p = sub.add_parser("reindex", help="rebuild the full-text search index from the database")
+    p.add_argument("--db", help="DuckDB file (default: $JOBSCRAPER_DB or data/jobs.duckdb)")
+    p.set_defaults(func=_reindex)
+
+    p = sub.add_parser("search", help="print the open jobs best matching a search, for scripts",
+                       description="Prints job id, company, title and score, tab-separated. "
+                       + _search_help())
+    p.add_argument("query")
+    p.add_argument("--db", help="DuckDB file (default: $JOBSCRAPER_DB or data/jobs.duckdb)")
+    p.add_argument("--limit", type=_positive, default=20, help="how many (default 20)")
+    p.set_defaults(func=_search)
+
     p = sub.add_parser(
         "simulate",
         help="serve simulated boards of every format on 127.0.0.1",
@@ -205,26 +216,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--write-companies", metavar="FILE",
                    help="write the boards as a companies TOML to FILE, for "
                         "`jobscraper scrape --companies FILE` or the Companies page")  # fmt: skip
-=======
-    p = sub.add_parser("reindex", help="rebuild the full-text search index from the database")
-    p.add_argument("--db", help="DuckDB file (default: $JOBSCRAPER_DB or data/jobs.duckdb)")
-    p.set_defaults(func=_reindex)
-
-    p = sub.add_parser("search", help="print the open jobs best matching a search, for scripts",
-                       description="Prints job id, company, title and score, tab-separated. "
-                       + _search_help())
-    p.add_argument("query")
-    p.add_argument("--db", help="DuckDB file (default: $JOBSCRAPER_DB or data/jobs.duckdb)")
-    p.add_argument("--limit", type=_positive, default=20, help="how many (default 20)")
-    p.set_defaults(func=_search)
-
-    p = sub.add_parser("simulate", help="serve simulated boards of every format on 127.0.0.1")
-    p.add_argument("--port", type=int, default=8700, help="first port (boards spread over a few)")
-    p.add_argument("--boards", type=int, default=27)
-    p.add_argument("--latency-ms", type=int, default=50)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--write-companies", metavar="FILE")
->>>>>>> main
     p.set_defaults(func=_simulate)
 
     p = sub.add_parser("worker", help="run a Celery worker that fetches and parses for the app")
