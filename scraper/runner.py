@@ -66,15 +66,23 @@ async def scrape(
     settings: FetchSettings | None = None,
     now: datetime | None = None,
     gate: HostGate | None = None,
+    keep_results: bool = True,
 ) -> list[CompanyResult]:
-    """Scrape every company at once within the settings' limits; results in input order.
+    """Scrape every company at once within the settings' limits; results in input order
+    (none with ``keep_results=False``: a caller that takes them from ``on_event`` lets each
+    go once handled, so a large run's memory stays bounded).
     Once ``cancel`` is set, companies not yet done end ``cancelled`` within a second.
     ``gate``: a per-host limit shared with other processes (see scraper.remote)."""
     settings = settings or FetchSettings()
     now = now or datetime.now(UTC)
+
+    async def one(company: Company) -> CompanyResult | None:
+        result = await _run_company(fetcher, company, on_event, now)
+        return result if keep_results else None
+
     async with Fetcher(settings, cancel, gate=gate) as fetcher:
-        tasks = [asyncio.create_task(_run_company(fetcher, c, on_event, now)) for c in companies]
-        return list(await asyncio.gather(*tasks))
+        tasks = [asyncio.create_task(one(c)) for c in companies]
+        return [r for r in await asyncio.gather(*tasks) if r is not None]
 
 
 async def scrape_one(
