@@ -175,7 +175,7 @@ def test_no_login_asks_a_name_once_and_this_browser_keeps_it(chromium: Any, tmp_
         context = chromium.new_context()
         page = context.new_page()
         page.goto(f"{base}/jobs?job={JOB}")
-        main = page.locator("[data-testid='stMain']")
+        main = page.get_by_role("dialog")  # the job's detail is a side panel
         main.get_by_label("Your name").wait_for(timeout=60_000)
         main.get_by_label("Notes").fill("Asked about the visa")
         main.get_by_label("Your name").fill("Robin")
@@ -188,6 +188,7 @@ def test_no_login_asks_a_name_once_and_this_browser_keeps_it(chromium: Any, tmp_
         again.goto(f"{base}/jobs?job={JOB}")
         again.locator("[data-testid='stSidebar']").get_by_text("Robin (unverified)").wait_for(
             timeout=60_000)
-        assert again.locator("[data-testid='stMain']").get_by_label("Your name").count() == 0
+        again.get_by_role("dialog").get_by_label("Notes").wait_for(timeout=60_000)
+        assert again.get_by_role("dialog").get_by_label("Your name").count() == 0
     assert activity_rows(tmp_path / "jobs.duckdb") == [
         ("Robin", "Robin", False, "job.notes", "Asked about the visa")]
