@@ -9,6 +9,7 @@ import streamlit as st
 
 from app import companies as co
 from app import store
+from app.plain import md_escape, md_line
 from app.ui import cursor, data_version, note_write, settings
 from scraper.models import SOURCES, Company
 
@@ -27,8 +28,9 @@ def _flash(kind: str, text: str) -> None:
 
 
 def _show_flash() -> None:
+    # Messages carry company names and URLs from pasted or imported lists: text, not Markdown.
     for kind, text in st.session_state.pop("companies_flash", []):
-        getattr(st, kind)(text)
+        getattr(st, kind)(md_escape(text))
 
 
 def _fallback_ats() -> str:
@@ -114,14 +116,14 @@ def _check_boards(companies: list[Company]) -> None:
     with st.spinner(f"Fetching {_companies(len(companies))}…"):
         results = co.check(companies, fetch)
     for r in results:
-        (st.success if r.ok else st.error)(co.check_message(r))
+        (st.success if r.ok else st.error)(md_escape(co.check_message(r)))
 
 
 def _check_paste() -> None:
     entries = co.parse_paste(st.session_state.get("paste", ""), fallback_ats=_fallback_ats())
     for e in entries:
         if not e.ok:
-            st.error(e.message)
+            st.error(md_escape(e.message))
     valid = [e.company for e in entries if e.company is not None]
     if valid:
         _check_boards(valid)
@@ -220,7 +222,7 @@ def manage_section(frame: pl.DataFrame) -> None:
     if st.session_state.get("confirm_delete") != company_id:
         st.button("Delete…", on_click=_ask_delete, args=(company_id,))
         return
-    st.warning(f"Delete {row['name']}? It has {row['total_jobs']} jobs.")
+    st.warning(f"Delete {md_line(row['name'])}? It has {row['total_jobs']} jobs.")
     st.radio("Its jobs", [KEEP_JOBS, DROP_JOBS], key="delete_jobs")
     yes, no = st.columns(2)
     yes.button("Confirm delete", type="primary", on_click=_delete, args=(company_id, row["name"]))

@@ -13,6 +13,7 @@ import streamlit as st
 
 from app import jobs_view, queries, store, ui
 from app.jobs_view import DAY_CHOICES, NEW_CHOICES, NEW_LABELS, PAGE_SIZE, SORT_LABELS, Filters
+from app.plain import md_line
 from app.queries import WORKPLACES, JobFilters
 
 PAGES = Path(__file__).resolve().parent
@@ -240,15 +241,15 @@ def _description(job: dict[str, Any]) -> None:
 
 def _detail_view(job: dict[str, Any]) -> None:
     st.divider()
-    st.subheader(job["title"])
+    st.subheader(md_line(job["title"]), anchor=False)
     if job["closed_at"]:
         st.badge(f"Closed {job['closed_at']:%Y-%m-%d}: no longer on the board",
                  icon=":material/block:", color="red")
-    st.caption(" · ".join(p for p in (job["company"], job["location"], job["department"]) if p))
+    st.caption(" · ".join(md_line(p) for p in (job["company"], job["location"], job["department"]) if p))
     facts = jobs_view.detail_facts(job)
     info, notes = st.columns([3, 2])
     with info:
-        st.markdown("\n".join(f"- **{k}:** {v}" for k, v in facts.items()))
+        st.markdown("\n".join(f"- **{k}:** {md_line(str(v))}" for k, v in facts.items()))
         st.link_button("Open the posting", job["url"], icon=":material/open_in_new:")
     with notes:
         _annotations(job)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -11,6 +10,7 @@ import polars as pl
 import streamlit as st
 
 from app import registry, runs, ui
+from app.plain import md_escape
 from app.registry import RunSnapshot
 
 JOBS_PAGE = Path(__file__).resolve().parent / "jobs.py"
@@ -77,10 +77,6 @@ def company_columns(names: Sequence[str]) -> dict[str, Any]:
     return config
 
 
-def md_escape(text: str) -> str:
-    """``text`` shown literally inside Markdown (error texts carry *, _, [, <, $ …)."""
-    return re.sub(r"([\\`*_\[\]<>$~|])", r"\\\1", text)
-
 
 def failed_list(rows: Iterable[tuple[str, str, str, str | None]]) -> str | None:
     """Markdown listing each failed (name, ats, state, error) row with its whole error, or
@@ -99,7 +95,7 @@ def render_status(snap: RunSnapshot) -> None:
     status.markdown(f"Jobs seen **{snap.jobs_seen}** · new **{snap.jobs_new}** · "
                     f"closed **{snap.jobs_closed}**")
     if snap.error:
-        status.error(snap.error)
+        status.error(md_escape(snap.error))
     if snap.companies:
         frame = company_frame(snap)
         status.dataframe(frame, hide_index=True, width="stretch",
