@@ -1,4 +1,4 @@
-"""`jobscraper` commands: parse, detect, scrape, simulate (see DESIGN.md, Command line)."""
+"""`jobscraper` commands: parse, detect, scrape, simulate, worker (see DESIGN.md, Command line)."""
 
 from __future__ import annotations
 
@@ -36,10 +36,57 @@ def _parse(args: argparse.Namespace) -> int:
 def _detect(args: argparse.Namespace) -> int:
     from scraper.detect import detect
 
+    if args.html is not None:
+        return _detect_html(args)
+    url = args.url or args.page_url
+    if url is None:
+        print("jobscraper detect: give a URL, or --html FILE [--url URL]", file=sys.stderr)
+        return 1
     try:
-        target = detect(args.url)
+        target = detect(url)
     except ScraperError as exc:
         print(f"jobscraper detect: {exc}", file=sys.stderr)
+        return 1
+    print(f"ats: {target.ats}\nboard: {target.board}\nendpoint: {target.endpoint}")
+    return 0
+
+
+MAX_HTML_BYTES = 20 * 1024 * 1024  # a careers page, not a site dump
+
+
+def _detect_html(args: argparse.Namespace) -> int:
+    """The board embedded in a saved careers page; ``--url`` is where it was saved from
+    (relative links resolve against it, and an API on that same host is recognised)."""
+    from scraper.detect import detect_in_html
+    from scraper.normalize import http_url
+    from scraper.runner import mirrored_api
+
+    path = Path(args.html)
+    if args.url is not None and args.page_url is not None:
+        print("jobscraper detect: with --html, give the page's URL once, as --url URL",
+              file=sys.stderr)
+        return 1
+    page_url = args.page_url or args.url
+    if page_url is not None and http_url(page_url) is None:
+        print(f"jobscraper detect: --url must be an http(s) URL: {page_url}", file=sys.stderr)
+        return 1
+    try:
+        with path.open("rb") as f:
+            raw = f.read(MAX_HTML_BYTES + 1)
+    except OSError as exc:
+        print(f"jobscraper detect: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 1
+    if len(raw) > MAX_HTML_BYTES:
+        print(f"jobscraper detect: {path} is larger than {MAX_HTML_BYTES // 1024:,} KB: "
+              "not a careers page", file=sys.stderr)
+        return 1
+    html = raw.decode("utf-8", errors="replace")
+    target = detect_in_html(html, page_url or "")
+    if target is None and page_url is not None:
+        target = mirrored_api(html, page_url)
+    if target is None:
+        print(f"jobscraper detect: no board of a known ATS linked or embedded in {path}",
+              file=sys.stderr)
         return 1
     print(f"ats: {target.ats}\nboard: {target.board}\nendpoint: {target.endpoint}")
     return 0
@@ -63,6 +110,12 @@ def _simulate(args: argparse.Namespace) -> int:
     )
 
 
+def _worker(args: argparse.Namespace) -> int:
+    from scraper.remote.worker import main
+
+    return main(concurrency=args.concurrency, broker=args.broker)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from scraper.models import SOURCES
 
@@ -78,8 +131,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_parse)
 
-    p = sub.add_parser("detect", help="tell the ATS, board and API endpoint of a URL")
-    p.add_argument("url")
+    p = sub.add_parser(
+        "detect", help="tell the ATS, board and API endpoint of a URL or a saved careers page"
+    )
+    p.add_argument("url", nargs="?", help="a careers or API URL")
+    p.add_argument("--html", metavar="FILE", help="a saved careers page to find the board in")
+    p.add_argument("--url", dest="page_url", metavar="URL",
+                   help="with --html: the page's address (resolves its relative links)")
     p.set_defaults(func=_detect)
 
     p = sub.add_parser("scrape", help="scrape every enabled company once into the database")
@@ -94,6 +152,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--write-companies", metavar="FILE")
     p.set_defaults(func=_simulate)
+
+    p = sub.add_parser("worker", help="run a Celery worker that fetches and parses for the app")
+    p.add_argument("--concurrency", type=int, metavar="N",
+                   help="requests in flight on this worker (default: $JOBSCRAPER_CONCURRENCY or 16)")
+    p.add_argument("--broker", metavar="URL",
+                   help="Redis URL (default: $JOBSCRAPER_BROKER or redis://localhost:6379/0)")
+    p.set_defaults(func=_worker)
     return parser
 
 

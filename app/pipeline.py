@@ -9,28 +9,56 @@ import queue
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import duckdb
 
 from app import store
 from scraper.fetch import FetchSettings
 from scraper.models import Company, CompanyResult, ScrapeEvent
-from scraper.runner import scrape
+from scraper.runner import EventHandler, scrape
+
+if TYPE_CHECKING:
+    from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
-ProgressState = Literal["running", "ok", "failed", "cancelled"]
+ProgressState = Literal["queued", "running", "ok", "failed", "cancelled"]
+
+
+class Runner(Protocol):
+    """What fetches and parses: ``scraper.runner.scrape`` in-process, or
+    ``scraper.remote.client.RemoteRunner.scrape`` on Celery workers (same events, results)."""
+
+    def __call__(
+        self,
+        companies: Sequence[Company],
+        *,
+        on_event: EventHandler,
+        cancel: threading.Event | None = ...,
+        settings: FetchSettings | None = ...,
+        now: datetime | None = ...,
+    ) -> Coroutine[Any, Any, list[CompanyResult]]: ...
+
+
+def runner_for(conf: Settings) -> Runner:
+    """The runner of the configured mode: in-process unless JOBSCRAPER_BROKER is set."""
+    if not conf.broker_url:
+        return scrape
+    from scraper.remote.client import RemoteRunner, RemoteSettings
+
+    remote = RemoteSettings(max_result_bytes=conf.max_result_mb * 2**20)
+    return RemoteRunner(conf.broker_url, remote).scrape
 
 
 @dataclass(frozen=True, slots=True)
 class CompanyProgress:
     """A company's state in a run; final states are sent after its results are saved, with
-    the counts the store returned."""
+    the counts the store returned. ``worker``: the Celery worker running it (None in-process)."""
 
     company: Company
     state: ProgressState
@@ -39,6 +67,7 @@ class CompanyProgress:
     jobs_closed: int = 0
     duration_ms: int = 0
     error: str | None = None
+    worker: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,31 +167,40 @@ def run_scrape(
     settings: FetchSettings | None = None,
     on_progress: ProgressHandler | None = None,
     cancel: threading.Event | None = None,
+    runner: Runner | None = None,
 ) -> RunSummary:
     """Scrape ``companies`` into run ``run_id`` (already started), saving each company as it
     ends, then finish the run row: finished, cancelled (``cancel`` was set) or failed.
+    ``runner`` fetches and parses (default: in-process, ``scraper.runner.scrape``).
 
-    ``on_progress`` is called from two threads: 'running' from the scrape's event loop, final
+    ``on_progress`` is called from two threads: 'running' from the runner's thread, final
     states from the writer (after the save); it must be quick and thread-safe."""
     started = time.monotonic()
     now = datetime.now(UTC)
-    writer = _Writer(con.cursor(), run_id, now.replace(tzinfo=None), on_progress)
+    workers: dict[Company, str] = {}
+    report = _with_worker(on_progress, workers) if on_progress is not None else None
+    writer = _Writer(con.cursor(), run_id, now.replace(tzinfo=None), report)
     thread = threading.Thread(target=writer.run, name=f"jobscraper-writer-{run_id}", daemon=True)
     thread.start()
 
     def on_event(event: ScrapeEvent) -> None:
         # 'started' comes when the company's first request has a connection slot: until
         # then the company shows as queued.
-        if event.kind == "started":
-            if on_progress is not None:
-                on_progress(CompanyProgress(event.company, "running"))
+        if event.kind == "queued":
+            workers.pop(event.company, None)  # sent again: no worker has it yet
+        elif event.worker is not None:
+            workers[event.company] = event.worker
+        if event.kind in ("started", "queued"):
+            if report is not None:
+                state: ProgressState = "running" if event.kind == "started" else "queued"
+                report(CompanyProgress(event.company, state))
         elif event.result is not None:
             writer.inbox.put(event.result)
 
     error: str | None = None
     try:
-        asyncio.run(scrape(companies, on_event=on_event, cancel=cancel, settings=settings,
-                           now=now))
+        asyncio.run((runner or scrape)(companies, on_event=on_event, cancel=cancel,
+                                       settings=settings, now=now))
     except Exception as exc:  # noqa: BLE001 - the run row must say why the pipeline broke
         error = f"{type(exc).__name__}: {exc}"
     except KeyboardInterrupt:
@@ -177,6 +215,15 @@ def run_scrape(
     state = "failed" if error else "cancelled" if cancel is not None and cancel.is_set() else "finished"
     store.finish_run(con, run_id, state, error)
     return _summary(run_id, state, len(companies), writer.saved, time.monotonic() - started, error)
+
+
+def _with_worker(on_progress: ProgressHandler, workers: dict[Company, str]) -> ProgressHandler:
+    """``on_progress`` with each company's worker (as last reported by the runner) filled in."""
+
+    def report(p: CompanyProgress) -> None:
+        on_progress(replace(p, worker=workers.get(p.company)) if p.worker is None else p)
+
+    return report
 
 
 def _summary(
@@ -206,8 +253,10 @@ def _summary(
 
 
 def progress_line(p: CompanyProgress) -> str:
-    """'ok   Stripe (greenhouse) 42 jobs, 3 new, 1 closed, 0.8 s' or 'FAIL Foo (lever): why'."""
-    who = f"{p.company.name} ({p.company.ats})"
+    """'ok   Stripe (greenhouse) 42 jobs, 3 new, 1 closed, 0.8 s' or 'FAIL Foo (lever): why';
+    a company run by a Celery worker says which: 'Stripe (greenhouse, on w1@host)'."""
+    where = f", on {p.worker}" if p.worker else ""
+    who = f"{p.company.name} ({p.company.ats}{where})"
     if p.state == "ok":
         return (f"ok   {who} {p.jobs_seen} jobs, {p.jobs_new} new, {p.jobs_closed} closed, "
                 f"{p.duration_ms / 1000:.1f} s")
@@ -245,8 +294,10 @@ def cli_scrape(*, db: str | None, companies_file: str | None) -> int:
         store.interrupt_stale_runs(con)
         run_id = store.start_run(con, "cli", len(companies))
         summary = run_scrape(con, run_id, companies, settings=conf.fetch_settings(),
-                             on_progress=_print_progress)
+                             on_progress=_print_progress, runner=runner_for(conf))
         print(summary_line(summary), flush=True)
+        if summary.error and not summary.companies_ok:
+            print(f"jobscraper scrape: {summary.error}", file=sys.stderr)
         return 0 if summary.state == "finished" else 1
     except store.StoreError as exc:
         print(f"jobscraper scrape: {exc}", file=sys.stderr)

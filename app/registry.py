@@ -8,12 +8,13 @@ The scraping thread never calls ``st.*``: it publishes a new ``RunSnapshot`` und
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
 import streamlit as st
@@ -24,6 +25,9 @@ from app.pipeline import CompanyProgress
 from app.settings import Settings
 from scraper.fetch import FetchSettings
 from scraper.models import Company
+
+if TYPE_CHECKING:
+    from scraper.remote.client import WorkerInfo
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +52,8 @@ class Pipeline(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class CompanyRow:
-    """One company's line in a run: state is queued, running, ok, failed or cancelled."""
+    """One company's line in a run: state is queued, running, ok, failed or cancelled;
+    ``worker`` is the Celery worker running it (None in-process)."""
 
     company_id: int | None
     name: str
@@ -59,6 +64,7 @@ class CompanyRow:
     closed: int = 0
     duration_ms: int = 0
     error: str | None = None
+    worker: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +118,7 @@ def _row_of(progress: CompanyProgress) -> CompanyRow:
     c = progress.company
     return CompanyRow(c.company_id, c.name, c.ats, progress.state, progress.jobs_seen,
                       progress.jobs_new, progress.jobs_closed, progress.duration_ms,
-                      progress.error)
+                      progress.error, progress.worker)
 
 
 def last_run_snapshot(con: duckdb.DuckDBPyConnection) -> RunSnapshot:
@@ -251,7 +257,7 @@ class ScrapeRegistry:
     def _run_pipeline(self, cur: duckdb.DuckDBPyConnection, run_id: int,
                       companies: list[Company], cancel: threading.Event) -> None:
         fetch = self._settings.fetch_settings()
-        run = self._pipeline or pipeline_module.run_scrape
+        run = self._pipeline or self._default_pipeline()
         try:
             run(cur, run_id, companies, settings=fetch, on_progress=self._fold, cancel=cancel)
         except Exception as exc:  # noqa: BLE001 - any crash must end the run row, with its text
@@ -261,6 +267,30 @@ class ScrapeRegistry:
         if _run_state(cur, run_id) == "running":
             # A pipeline that returned without ending its row (run_scrape always ends it).
             store.finish_run(cur, run_id, "cancelled" if cancel.is_set() else "finished")
+
+    def _default_pipeline(self) -> Pipeline:
+        """app.pipeline.run_scrape, with Celery workers as its runner when a broker is set."""
+        if not self._settings.broker_url:
+            return pipeline_module.run_scrape
+        return functools.partial(pipeline_module.run_scrape,
+                                 runner=pipeline_module.runner_for(self._settings))
+
+    @property
+    def mode(self) -> str:
+        """Where scrapes run: 'in-process' or 'Celery workers via <broker, password hidden>'."""
+        return self._settings.mode
+
+    def workers(self) -> tuple[list[WorkerInfo], str | None]:
+        """The Celery workers online (none in-process), and why they cannot be listed when
+        the broker does not answer."""
+        if not self._settings.broker_url:
+            return [], None
+        from scraper.remote.client import BrokerError, list_workers
+
+        try:
+            return list_workers(self._settings.broker_url), None
+        except BrokerError as exc:
+            return [], str(exc)
 
     def _publish_end(self, cur: duckdb.DuckDBPyConnection, run_id: int) -> None:
         row = cur.execute("SELECT state, finished_at, error FROM runs WHERE run_id = ?",

@@ -27,6 +27,17 @@ class Settings:
     timeout_s: float = 20.0
     schedule_minutes: int | None = None
     detail_cap: int = 200
+    broker_url: str | None = None  # JOBSCRAPER_BROKER: None scrapes in-process
+    max_result_mb: int = 64  # the largest result a Celery worker may send back
+
+    @property
+    def mode(self) -> str:
+        """'in-process', or 'Celery workers via <broker URL without its password>'."""
+        if not self.broker_url:
+            return "in-process"
+        from scraper.remote.common import safe_url
+
+        return f"Celery workers via {safe_url(self.broker_url)}"
 
     def fetch_settings(self) -> FetchSettings:
         """The fetch layer's limits for a scrape run with these settings."""
@@ -74,6 +85,18 @@ def _path(env: Mapping[str, str], name: str, default: Path) -> Path:
     return path
 
 
+def _broker(env: Mapping[str, str]) -> str | None:
+    raw = env.get("JOBSCRAPER_BROKER", "").strip()
+    if not raw:
+        return None
+    from scraper.remote.common import BrokerUrlError, check_broker_url
+
+    try:
+        return check_broker_url(raw)
+    except BrokerUrlError as exc:
+        raise SettingsError(f"JOBSCRAPER_BROKER={exc}") from None
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Settings from ``env`` (default ``os.environ``); SettingsError names the bad variable."""
     env = os.environ if env is None else env
@@ -86,4 +109,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         timeout_s=_float(env, "JOBSCRAPER_TIMEOUT_S", 20.0, 0.1, 600.0),
         schedule_minutes=schedule or None,
         detail_cap=_int(env, "JOBSCRAPER_DETAIL_CAP", 200, 0, 100_000),
+        broker_url=_broker(env),
+        max_result_mb=_int(env, "JOBSCRAPER_MAX_RESULT_MB", 64, 1, 1024),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -50,8 +51,9 @@ def status_label(snap: RunSnapshot) -> str:
 
 
 def company_frame(snap: RunSnapshot) -> pl.DataFrame:
-    """The live per-company table; State and Error come early so errors are not cut off."""
-    return pl.DataFrame(
+    """The live per-company table; State and Error come early so errors are not cut off.
+    On Celery workers, a last column names the worker running each company."""
+    frame = pl.DataFrame(
         [(r.name, r.state, r.error or "", r.ats, r.jobs, r.new, r.closed, r.duration_ms / 1000)
          for r in snap.companies],
         schema={"Company": pl.String, "State": pl.String, "Error": pl.String,
@@ -59,6 +61,10 @@ def company_frame(snap: RunSnapshot) -> pl.DataFrame:
                 "Duration (s)": pl.Float64},
         orient="row",
     )
+    if any(r.worker for r in snap.companies):
+        frame = frame.with_columns(pl.Series("Worker", [r.worker or "" for r in snap.companies],
+                                             pl.String))
+    return frame
 
 
 # Per-company tables (live and history) share labels and pixel widths that fit a wide
@@ -98,8 +104,8 @@ def render_status(snap: RunSnapshot) -> None:
         status.error(md_escape(snap.error))
     if snap.companies:
         frame = company_frame(snap)
-        status.dataframe(frame, hide_index=True, width="stretch",
-                         column_config=company_columns(frame.columns))
+        columns = company_columns(frame.columns[: len(COMPANY_LAYOUT)])
+        status.dataframe(frame, hide_index=True, width="stretch", column_config=columns)
     failed = failed_list((r.name, r.ats, r.state, r.error) for r in snap.companies)
     if failed:
         status.markdown(failed)
@@ -129,6 +135,26 @@ def live_panel(was_running: bool) -> None:
     render_status(snap)
     if snap.ended:
         render_outcome(snap)
+
+
+def workers_panel() -> None:
+    """On Celery workers: the broker and the workers online now."""
+    st.caption(f"Scrapes run on **{md_escape(reg.mode)}**.")
+    workers, error = reg.workers()
+    if error:
+        st.error(error)
+    elif not workers:
+        st.warning("No Celery worker is online: start one with `jobscraper worker --broker URL`.")
+    else:
+        now = datetime.now(UTC)
+        st.dataframe(
+            pl.DataFrame([(w.name, w.concurrency, (now - w.last_seen).total_seconds())
+                          for w in workers],
+                         schema={"Worker": pl.String, "Concurrency": pl.Int64,
+                                 "Last seen (s ago)": pl.Float64}, orient="row"),
+            hide_index=True, column_config={
+                "Last seen (s ago)": st.column_config.NumberColumn(format="%.1f")},
+        )
 
 
 def schedule_panel() -> None:
@@ -181,6 +207,10 @@ def history_panel() -> None:
 
 
 running = reg.snapshot().running
+if ui.settings().broker_url:
+    st.fragment(run_every=3.0)(workers_panel)()
+else:
+    st.caption("Scrapes run **in-process** (set `JOBSCRAPER_BROKER` to use Celery workers).")
 st.fragment(run_every=1.0 if running else 2.0)(live_panel)(running)
 with st.expander("Schedule", expanded=reg.schedule_minutes() is not None):
     schedule_panel()

@@ -31,6 +31,8 @@ class Target:
 UNKNOWN_HOST = (
     'no ATS recognised in this URL; give ats = "..." or use the jsonld format for a careers page'
 )
+# content: descriptions, departments, offices; pay_transparency: pay_input_ranges.
+GREENHOUSE_QUERY = "content=true&pay_transparency=true"
 _SCHEMELESS = re.compile(r"^[\w-]+(\.[\w-]+)+(/|$)")
 _LOCALE = re.compile(r"^[a-z]{2}(-[A-Za-z]{2})?$")
 _WORKDAY_HOST = re.compile(r"^(?P<tenant>[\w-]+)\.(?P<wd>wd\d+)\.myworkdayjobs\.com$")
@@ -98,9 +100,8 @@ def _greenhouse(u: _Url) -> Target | None:
         return None
     token = _need(token, u, "Greenhouse board token")
     return Target(
-        "greenhouse",
-        token,
-        f"https://boards-api{eu}.greenhouse.io/v1/boards/{_q(token)}/jobs?content=true",
+        "greenhouse", token, f"https://boards-api{eu}.greenhouse.io/v1/boards/{_q(token)}/jobs"
+        f"?{GREENHOUSE_QUERY}",
     )
 
 

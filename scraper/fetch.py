@@ -15,11 +15,12 @@ import random
 import threading
 import time
 from collections.abc import Callable, Coroutine, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
@@ -151,12 +152,25 @@ def _connection_reason(exc: aiohttp.ClientError) -> str:
     return f"connection error ({type(exc).__name__}: {exc})"
 
 
+HostKey = tuple[str, int | None]
+
+
+class HostGate(Protocol):
+    """A per-host limit shared beyond this process (Celery workers share one through Redis):
+    ``slot(host)`` is held around each request, inside this process's own per-host limit."""
+
+    def slot(self, host: HostKey) -> AbstractAsyncContextManager[object]: ...
+
+
 class _Shared:
     """What every scope of one Fetcher shares: the session, the settings, the cancel signal."""
 
-    def __init__(self, settings: FetchSettings, cancel: threading.Event | None) -> None:
+    def __init__(
+        self, settings: FetchSettings, cancel: threading.Event | None, gate: HostGate | None = None
+    ) -> None:
         self.settings = settings
         self.cancel = cancel
+        self.gate = gate
         allow = settings.allow_private
         self.allow_private = allow_private_from_env() if allow is None else allow
         self.session: aiohttp.ClientSession | None = None
@@ -170,15 +184,24 @@ class _Shared:
 
     def host_slot(self, url: str) -> asyncio.Semaphore:
         """The per-host limit of ``url``; a host is host and port, as aiohttp counts it."""
-        parts = urlsplit(url)
-        try:
-            port = parts.port
-        except ValueError:  # 'http://host:99999/': aiohttp would refuse it too
-            raise FetchError(url, "invalid URL (bad port)") from None
-        key = ((parts.hostname or "").lower(), port)
+        key = host_key(url)
         if key not in self.host_slots:
             self.host_slots[key] = asyncio.Semaphore(self.settings.per_host)
         return self.host_slots[key]
+
+    def gate_slot(self, url: str) -> AbstractAsyncContextManager[object]:
+        """The shared per-host slot of ``url`` when a gate is set, else nothing to wait for."""
+        return self.gate.slot(host_key(url)) if self.gate is not None else contextlib.nullcontext()
+
+
+def host_key(url: str) -> HostKey:
+    """(host, port) of ``url``, as aiohttp's connector counts hosts."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:  # 'http://host:99999/': aiohttp would refuse it too
+        raise FetchError(url, "invalid URL (bad port)") from None
+    return (parts.hostname or "").lower(), port
 
 
 class Fetcher:
@@ -186,17 +209,18 @@ class Fetcher:
 
     ``scope()`` gives a view sharing the session and limits but counting its own requests
     (one per company); ``requests`` counts every HTTP request sent, redirects and retries
-    included."""
+    included. ``gate`` adds a per-host limit shared with other processes."""
 
     def __init__(
         self,
         settings: FetchSettings | None = None,
         cancel: threading.Event | None = None,
         *,
+        gate: HostGate | None = None,
         _shared: _Shared | None = None,
         on_first_request: Callable[[], None] | None = None,
     ) -> None:
-        self._shared = _shared or _Shared(settings or FetchSettings(), cancel)
+        self._shared = _shared or _Shared(settings or FetchSettings(), cancel, gate)
         self.settings = self._shared.settings
         self.requests = 0
         self._on_first_request = on_first_request
@@ -355,9 +379,10 @@ class Fetcher:
             raise RuntimeError("Fetcher used outside 'async with'")
         if not self._shared.allow_private:
             check_url_host(url)  # names are checked by the connector's GuardedResolver
-        # The host's slot first: holding a global slot while queueing for a busy host
+        # The host's slots first: holding a global slot while queueing for a busy host
         # would idle the other hosts.
-        async with self._shared.host_slot(url), self._shared.slots:
+        shared = self._shared
+        async with shared.host_slot(url), shared.gate_slot(url), shared.slots:
             if self.requests == 0 and self._on_first_request is not None:
                 self._on_first_request()
             self.requests += 1

@@ -104,8 +104,10 @@ class CompanyResult:
 @dataclass(frozen=True, slots=True)
 class ScrapeEvent:
     """What the runner reports: a company ``started``, or ended (``finished`` / ``failed`` /
-    ``cancelled``, with its result)."""
+    ``cancelled``, with its result), or ``queued`` again (a remote runner resending a lost
+    worker's company). ``worker`` names the Celery worker running it (None in-process)."""
 
-    kind: Literal["started", "finished", "failed", "cancelled"]
+    kind: Literal["queued", "started", "finished", "failed", "cancelled"]
     company: Company
     result: CompanyResult | None = None
+    worker: str | None = None

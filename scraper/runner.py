@@ -13,16 +13,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Literal
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import parse_qsl, urldefrag, urljoin, urlsplit
 
 from lxml import etree
 from lxml import html as lxml_html
 from yarl import URL
 
 from scraper.boards import parse
-from scraper.detect import Target, detect_in_html, resolve
+from scraper.detect import GREENHOUSE_QUERY, Target, detect_in_html, resolve
 from scraper.errors import DetectError, FetchError, ParseError, ScraperError
-from scraper.fetch import Cancelled, Fetcher, FetchSettings
+from scraper.fetch import Cancelled, Fetcher, FetchSettings, HostGate
 from scraper.models import Company, CompanyResult, Job, ScrapeEvent
 
 SIMPLE_FORMATS = frozenset({"greenhouse", "lever", "ashby", "workable", "recruitee", "personio"})
@@ -59,14 +59,24 @@ async def scrape(
     cancel: threading.Event | None = None,
     settings: FetchSettings | None = None,
     now: datetime | None = None,
+    gate: HostGate | None = None,
 ) -> list[CompanyResult]:
     """Scrape every company at once within the settings' limits; results in input order.
-    Once ``cancel`` is set, companies not yet done end ``cancelled`` within a second."""
+    Once ``cancel`` is set, companies not yet done end ``cancelled`` within a second.
+    ``gate``: a per-host limit shared with other processes (see scraper.remote)."""
     settings = settings or FetchSettings()
     now = now or datetime.now(UTC)
-    async with Fetcher(settings, cancel) as fetcher:
+    async with Fetcher(settings, cancel, gate=gate) as fetcher:
         tasks = [asyncio.create_task(_run_company(fetcher, c, on_event, now)) for c in companies]
         return list(await asyncio.gather(*tasks))
+
+
+async def scrape_one(
+    fetcher: Fetcher, company: Company, *, on_event: EventHandler, now: datetime
+) -> CompanyResult:
+    """One company through a Fetcher shared with others (a Celery worker's): the same events,
+    boundary and result as each company of ``scrape``."""
+    return await _run_company(fetcher, company, on_event, now)
 
 
 def _emit(on_event: EventHandler, event: ScrapeEvent) -> None:
@@ -127,7 +137,8 @@ async def scrape_target(
     fetcher: Fetcher, target: Target, *, now: datetime, settings: FetchSettings
 ) -> list[Job]:
     if target.ats in SIMPLE_FORMATS:
-        text = await _board_get(fetcher, target.endpoint)
+        endpoint = greenhouse_endpoint(target.endpoint) if target.ats == "greenhouse" else None
+        text = await _board_get(fetcher, endpoint or target.endpoint)
         return await parse_off_loop(target.ats, text, board=target.board, url=target.endpoint, now=now)
     if target.ats == "smartrecruiters":
         return await _smartrecruiters(fetcher, target, now, settings)
@@ -237,6 +248,14 @@ async def _workday(
     paths = [p.get("externalPath") for p in postings if isinstance(p, dict)]
     urls = [f"{base}{p}" for p in paths[: settings.detail_cap] if isinstance(p, str) and p]
     return await _details(fetcher, jobs, urls, "workday", target.board, now)
+
+
+def greenhouse_endpoint(endpoint: str) -> str:
+    """``endpoint`` asking for descriptions and structured pay, whatever host serves it
+    (a mirror configured as-is, an API link on a careers page)."""
+    url = URL(endpoint)
+    wanted = {k: v for k, v in parse_qsl(GREENHOUSE_QUERY) if k not in url.query}
+    return str(url.update_query(wanted)) if wanted else endpoint
 
 
 def _int(value: Any, default: int) -> int:

@@ -13,6 +13,9 @@ import streamlit as st
 from app.db import connect
 from scraper.netguard import ALLOW_PRIVATE_ENV
 
+# Redis, Celery workers and the `mode` fixture (in-process / 1 worker / 2 workers).
+pytest_plugins = ["tests.remote_services"]
+
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = str(ROOT / "app" / "main.py")
 

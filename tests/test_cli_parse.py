@@ -149,3 +149,69 @@ def test_detect_refuses_other_schemes(capsys: pytest.CaptureFixture[str]) -> Non
         1,
         "jobscraper detect: only http and https URLs can be detected: ftp://boards.greenhouse.io/acme\n",
     )
+
+
+def test_detect_html_finds_the_embedded_board(capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 17: `detect --html FILE` uses detect_in_html on a saved careers page."""
+    page = FIXTURES / "jsonld" / "careers_embedded_board.html"
+    assert main(["detect", "--html", str(page)]) == 0
+    assert capsys.readouterr() == (
+        "ats: greenhouse\nboard: marlowrobotics\nendpoint: https://boards-api.greenhouse.io"
+        "/v1/boards/marlowrobotics/jobs?content=true&pay_transparency=true\n",
+        "",
+    )
+
+
+def test_detect_html_resolves_links_against_url(capsys: pytest.CaptureFixture[str]) -> None:
+    page = FIXTURES / "jsonld" / "careers_relative_embed.html"
+    assert main(["detect", "--html", str(page)]) == 1  # "//jobs.eu.lever.co/..." needs a base
+    assert capsys.readouterr().err == (
+        f"jobscraper detect: no board of a known ATS linked or embedded in {page}\n"
+    )
+    assert main(["detect", "--html", str(page), "--url", "https://marlow.example/fr/carrieres"]) == 0
+    assert capsys.readouterr().out == (
+        "ats: lever\nboard: marlow-eu\nendpoint: https://api.eu.lever.co/v0/postings/marlow-eu?mode=json\n"
+    )
+
+
+def test_detect_html_finds_an_api_on_the_pages_own_host(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = tmp_path / "careers.html"
+    page.write_text('<a href="/v1/boards/acme/jobs?content=true">All jobs (JSON)</a>', "utf-8")
+    assert main(["detect", "--html", str(page), "--url", "http://127.0.0.1:8700/careers"]) == 0
+    assert capsys.readouterr().out == (
+        "ats: greenhouse\nboard: acme\nendpoint: http://127.0.0.1:8700/v1/boards/acme/jobs?content=true\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "error"),
+    [
+        (["--html", "/no/such/page.html"],
+         "cannot read /no/such/page.html: No such file or directory"),
+        (["--html", "{page}", "--url", "javascript:alert(1)"],
+         "--url must be an http(s) URL: javascript:alert(1)"),
+        (["https://a.example/", "--html", "{page}", "--url", "https://b.example/"],
+         "with --html, give the page's URL once, as --url URL"),
+        ([], "give a URL, or --html FILE [--url URL]"),
+    ],
+)
+def test_detect_html_bad_input_exits_1_with_the_reason(
+    argv: list[str], error: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = str(FIXTURES / "jsonld" / "careers_embedded_board.html")
+    assert main(["detect", *(a.replace("{page}", page) for a in argv)]) == 1
+    assert capsys.readouterr() == ("", f"jobscraper detect: {error}\n")
+
+
+def test_detect_html_refuses_a_file_too_large_for_a_page(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.cli
+
+    monkeypatch.setattr(app.cli, "MAX_HTML_BYTES", 1024)
+    page = tmp_path / "huge.html"
+    page.write_bytes(b"<p>" + b"x" * 2048 + b"</p>")
+    assert main(["detect", "--html", str(page)]) == 1
+    assert "is larger than" in capsys.readouterr().err

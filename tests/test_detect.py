@@ -8,8 +8,8 @@ from scraper.detect import UNKNOWN_HOST, Target, detect, detect_in_html, resolve
 from scraper.errors import DetectError
 from scraper.models import Company
 
-GH = "https://boards-api.greenhouse.io/v1/boards/acme/jobs?content=true"
-GH_EU = "https://boards-api.eu.greenhouse.io/v1/boards/acme/jobs?content=true"
+GH = "https://boards-api.greenhouse.io/v1/boards/acme/jobs?content=true&pay_transparency=true"
+GH_EU = "https://boards-api.eu.greenhouse.io/v1/boards/acme/jobs?content=true&pay_transparency=true"
 LEVER = "https://api.lever.co/v0/postings/acme?mode=json"
 LEVER_EU = "https://api.eu.lever.co/v0/postings/acme?mode=json"
 ASHBY = "https://api.ashbyhq.com/posting-api/job-board/acme?includeCompensation=true"

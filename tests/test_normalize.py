@@ -42,9 +42,9 @@ NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
         ("Posted Today", "2026-11-28T00:00:00Z"),
         ("Posted Yesterday", "2026-11-27T00:00:00Z"),
         ("Posted 3 Days Ago", "2026-11-25T00:00:00Z"),
-        ("Posted 30+ Days Ago", "2026-10-29T00:00:00Z"),
+        ("Posted 30+ Days Ago", None),  # a lower bound, not a date (issue 17)
         ("posted 1 day ago", "2026-11-27T00:00:00Z"),
-        ("Posted 30+ days ago", "2026-10-29T00:00:00Z"),
+        ("Posted 30+ days ago", None),
         ("2026-09-25T16:45:00.123456-04:00", "2026-09-25T20:45:00Z"),  # microseconds, offset
         ("2026-09-25 15:46:07", "2026-09-25T15:46:07Z"),  # space, no timezone: UTC
         ("2026-09-25T15:46", "2026-09-25T15:46:00Z"),

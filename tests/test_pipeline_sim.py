@@ -1,5 +1,8 @@
 """run_scrape() from simulated boards into a DuckDB file: saves, per-company outcomes, the
-job lifecycle over simulated days, cancel, and the `jobscraper scrape` command."""
+job lifecycle over simulated days, cancel, and the `jobscraper scrape` command.
+
+Tests taking ``mode`` run in-process and on real Celery worker processes (1 and 2) over a
+real redis-server (tests/remote_services.py): both modes must give the same outcomes."""
 
 from __future__ import annotations
 
@@ -17,9 +20,11 @@ from app.pipeline import CompanyProgress, cli_scrape, run_scrape
 from scraper.fetch import FetchSettings
 from scraper.models import Company
 from scraper.simulator import Simulator
+from tests.remote_services import Mode
 
 # Generous: the simulator shares this process (and its GIL) with the scrape.
 FAST = FetchSettings(timeout_s=3.0, backoff_s=0.05)
+IN_PROCESS = Mode("in-process")
 
 
 @pytest.fixture(scope="module")
@@ -53,10 +58,12 @@ def run(
     companies: list[Company],
     cancel: threading.Event | None = None,
     on_progress: list[CompanyProgress] | None = None,
+    mode: Mode = IN_PROCESS,
 ) -> int:
     run_id = store.start_run(con, "test", len(companies))
     sink = on_progress.append if on_progress is not None else None
-    run_scrape(con, run_id, companies, settings=FAST, on_progress=sink, cancel=cancel)
+    run_scrape(con, run_id, companies, settings=FAST, on_progress=sink, cancel=cancel,
+               runner=mode.runner())
     return run_id
 
 
@@ -77,11 +84,11 @@ def closed_ids(con: duckdb.DuckDBPyConnection, company: Company) -> set[str]:
 
 
 def test_run_saves_every_board_and_reports_each_outcome(
-    con: duckdb.DuckDBPyConnection, sim: Simulator
+    con: duckdb.DuckDBPyConnection, sim: Simulator, mode: Mode
 ) -> None:
     companies = saved_companies(con, sim)
     progress: list[CompanyProgress] = []
-    run_id = run(con, companies, on_progress=progress)
+    run_id = run(con, companies, on_progress=progress, mode=mode)
 
     failures = {d["board"]: d["failure"] for d in sim.companies()}
     for c in companies:
@@ -93,6 +100,8 @@ def test_run_saves_every_board_and_reports_each_outcome(
         final = mine[-1]
         assert (final.jobs_seen, final.jobs_new, final.jobs_closed) == (len(expected),) * 2 + (0,)
         assert (final.error is None) == ok, c.board
+        # In-process no worker is named; on workers, every company says which ran it.
+        assert {p.worker is None for p in mine} == {mode.broker is None}, mine
 
     results = con.execute(
         "SELECT company_id, state, error FROM run_results WHERE run_id = ?", [run_id]
@@ -114,13 +123,13 @@ def test_run_saves_every_board_and_reports_each_outcome(
 
 
 def test_simulated_days_open_close_and_reopen_jobs(
-    con: duckdb.DuckDBPyConnection, sim: Simulator
+    con: duckdb.DuckDBPyConnection, sim: Simulator, mode: Mode
 ) -> None:
     companies = saved_companies(con, sim, failing=False)
     reopened_total = 0
     for day in (0, 1, 2):
         sim.set_day(day)
-        run_id = run(con, companies)
+        run_id = run(con, companies, mode=mode)
         for c in companies:
             today = sim.expected_job_ids(c.board, day)
             ever = set().union(*(sim.expected_job_ids(c.board, d) for d in range(day + 1)))
@@ -139,13 +148,13 @@ def test_simulated_days_open_close_and_reopen_jobs(
 
 
 def test_failed_board_closes_none_of_its_jobs(
-    con: duckdb.DuckDBPyConnection, sim: Simulator
+    con: duckdb.DuckDBPyConnection, sim: Simulator, mode2: Mode
 ) -> None:
     [flaky] = [c for c in saved_companies(con, sim, failing=True) if c.board == "flaky-500"]
-    run(con, [flaky])
+    run(con, [flaky], mode=mode2)
     seen = open_ids(con, flaky)
     broken = Company(flaky.name, flaky.ats, flaky.board, flaky.url.replace("flaky-500", "gone-404"), flaky.company_id)
-    run_id = run(con, [broken])
+    run_id = run(con, [broken], mode=mode2)
     assert open_ids(con, flaky) == seen and seen
     state = con.execute(
         "SELECT state, jobs_closed FROM run_results WHERE run_id = ?", [run_id]
@@ -154,7 +163,7 @@ def test_failed_board_closes_none_of_its_jobs(
 
 
 def test_cancel_ends_the_run_and_keeps_what_finished(
-    con: duckdb.DuckDBPyConnection, sim: Simulator
+    con: duckdb.DuckDBPyConnection, sim: Simulator, mode: Mode
 ) -> None:
     quick = saved_companies(con, sim, failing=False)[:3]
     slow = [c for c in saved_companies(con, sim, failing=True) if c.board == "slow-timeout"]
@@ -168,7 +177,7 @@ def test_cancel_ends_the_run_and_keeps_what_finished(
 
     run_id = store.start_run(con, "test", 4)
     summary = run_scrape(con, run_id, quick + slow, settings=FetchSettings(timeout_s=30.0),
-                         on_progress=on_progress, cancel=cancel)
+                         on_progress=on_progress, cancel=cancel, runner=mode.runner())
     assert (summary.state, summary.companies_ok, summary.companies_cancelled) == ("cancelled", 3, 1)
     assert con.execute("SELECT state FROM runs WHERE run_id = ?", [run_id]).fetchone() == (
         "cancelled",
@@ -181,8 +190,12 @@ def test_cancel_ends_the_run_and_keeps_what_finished(
 
 def test_cli_scrape_prints_a_line_per_company_and_a_summary(
     tmp_path: Path, sim: Simulator, capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, mode2: Mode,
 ) -> None:
+    if mode2.broker:
+        monkeypatch.setenv("JOBSCRAPER_BROKER", mode2.broker)
+    else:
+        monkeypatch.delenv("JOBSCRAPER_BROKER", raising=False)
     monkeypatch.setenv("JOBSCRAPER_TIMEOUT_S", "3")
     monkeypatch.setenv("JOBSCRAPER_COMPANIES", str(tmp_path / "none.toml"))
     toml = tmp_path / "companies.toml"
@@ -212,7 +225,7 @@ def test_cli_scrape_says_so_when_the_database_is_held(
 
 
 def test_failing_progress_handler_loses_no_saves(
-    con: duckdb.DuckDBPyConnection, sim: Simulator
+    con: duckdb.DuckDBPyConnection, sim: Simulator, mode2: Mode
 ) -> None:
     companies = saved_companies(con, sim, failing=False)[:4]
     calls: list[str] = []
@@ -222,7 +235,8 @@ def test_failing_progress_handler_loses_no_saves(
         raise RuntimeError("display broke")
 
     run_id = store.start_run(con, "test", len(companies))
-    summary = run_scrape(con, run_id, companies, settings=FAST, on_progress=on_progress)
+    summary = run_scrape(con, run_id, companies, settings=FAST, on_progress=on_progress,
+                         runner=mode2.runner())
     assert (summary.state, summary.companies_ok, summary.error) == ("finished", 4, None)
     assert sorted(calls) == ["ok"] * 4 + ["running"] * 4
     for c in companies:
@@ -230,7 +244,8 @@ def test_failing_progress_handler_loses_no_saves(
 
 
 def test_company_whose_save_raises_fails_alone_and_the_run_says_why(
-    con: duckdb.DuckDBPyConnection, sim: Simulator, monkeypatch: pytest.MonkeyPatch
+    con: duckdb.DuckDBPyConnection, sim: Simulator, monkeypatch: pytest.MonkeyPatch,
+    mode2: Mode,
 ) -> None:
     companies = saved_companies(con, sim, failing=False)[:4]
     doomed = companies[1]
@@ -243,7 +258,7 @@ def test_company_whose_save_raises_fails_alone_and_the_run_says_why(
 
     monkeypatch.setattr(store, "save_company_results", save)
     progress: list[CompanyProgress] = []
-    run_id = run(con, companies, on_progress=progress)
+    run_id = run(con, companies, on_progress=progress, mode=mode2)
     finals = {p.company.board: (p.state, p.error) for p in progress if p.state != "running"}
     assert finals == {
         c.board: ("failed", "not saved: disk full") if c == doomed else ("ok", None)

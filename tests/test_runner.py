@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import json
 import threading
 import time
@@ -19,6 +20,7 @@ from scraper.fetch import FetchSettings
 from scraper.models import SOURCES, Company, CompanyResult, ScrapeEvent
 from scraper.runner import job_links, mirrored_api, scrape
 from scraper.simulator import Simulator
+from tests.test_golden import FIXTURES
 
 # Generous: the simulator shares this process (and its GIL) with the scrape.
 FAST = FetchSettings(timeout_s=3.0, backoff_s=0.05)
@@ -301,3 +303,37 @@ async def test_company_failing_before_any_request_is_never_started() -> None:
         "failed", "only http and https URLs can be detected: ftp://example.org/careers", 0,
     )  # fmt: skip
     assert [e.kind for e in events] == ["failed"]
+
+
+async def test_greenhouse_boards_are_asked_for_structured_pay() -> None:
+    """Issue 17: Greenhouse only sends pay_input_ranges for ?pay_transparency=true."""
+    fixture = json.loads((FIXTURES / "greenhouse" / "pay_requested.json").read_text("utf-8"))
+    queries: list[dict[str, str]] = []
+
+    async def board(request: web.Request) -> web.Response:
+        queries.append(dict(request.query))
+        body = copy.deepcopy(fixture)
+        for job in body["jobs"]:
+            if request.query.get("pay_transparency") != "true":
+                del job["pay_input_ranges"]
+            if request.query.get("content") != "true":
+                del job["content"]
+        return web.json_response(body)
+
+    app = web.Application()
+    app.router.add_get("/v1/boards/{board}/jobs", board)
+    run = web.AppRunner(app, shutdown_timeout=0.1)
+    await run.setup()
+    site = web.TCPSite(run, "127.0.0.1", 0)
+    await site.start()
+    base = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    # A mirror configured as-is, without the query the real API needs.
+    mirror = Company("Tidewater", "greenhouse", "tidewater", f"{base}/v1/boards/tidewater/jobs", 1)
+    try:
+        [r] = await scrape([mirror], on_event=lambda e: None, settings=FAST)
+    finally:
+        await run.cleanup()
+    assert queries == [{"content": "true", "pay_transparency": "true"}]
+    paid, prose = r.jobs
+    assert (paid.salary_min, paid.salary_max, paid.salary_source) == (155000.0, 190000.0, "structured")
+    assert (prose.salary_min, prose.salary_max, prose.salary_source) == (82000.0, 96000.0, "text")

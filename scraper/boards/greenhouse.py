@@ -1,5 +1,5 @@
 """Greenhouse job board API: ``{"jobs": [...], "meta": {...}}`` from
-``boards-api.greenhouse.io/v1/boards/{token}/jobs?content=true``.
+``boards-api.greenhouse.io/v1/boards/{token}/jobs?content=true&pay_transparency=true``.
 
 A posting without an id or a title makes the whole payload a ParseError rather than being
 skipped: a skipped posting would be closed by the lifecycle although it is still open.
@@ -53,13 +53,37 @@ def _names(items: object) -> list[str | None]:
     return [text_of(item.get("name")) for item in items if isinstance(item, dict)]
 
 
-def _locations(location: str | None, offices: list[str | None]) -> tuple[str, ...]:
-    """The places of the location text, then each office not already named there
-    (office "Dublin" is covered by "Dublin, Ireland")."""
-    places = split_locations(location)
-    covered = {p.casefold() for p in places} | {p.split(",")[0].casefold() for p in places}
-    extra = [o for o in offices if o is not None and o.casefold() not in covered]
-    return unique([*places, *extra])
+# Location text that names no place: the offices tell where the job is.
+_NO_PLACE = re.compile(
+    r"^(?:(?:multiple|various|several|many|all|\d+)\s+(?:locations?|offices?|cities|sites)"
+    r"|see (?:job )?description|(?:flexible|multiple) location)$",
+    re.I,
+)
+# Office names that group offices rather than name a place: "Ireland Locations", "All offices".
+_OFFICE_GROUP = re.compile(r"\b(?:locations|offices?|sites|regions?|hubs?)\b|^(?:all|other)\b", re.I)
+
+
+def _office_places(items: object) -> list[str]:
+    """Each office as a place: its ``location`` text, else its name unless that is a group."""
+    places = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        place = text_of(item.get("location"))
+        name = text_of(item.get("name"))
+        if place is None and name is not None and not _OFFICE_GROUP.search(name):
+            place = name
+        if place is not None:
+            places.append(place)
+    return places
+
+
+def _locations(location: str | None, offices: list[str]) -> tuple[str, ...]:
+    """The places of the job's own location text; its offices only when that text names no
+    place (missing, "Multiple Locations"). Offices are where a company sits, not always
+    where this job is: a remote job lists "US", a Dublin job "Ireland Locations"."""
+    places = split_locations(location) if location and not _NO_PLACE.match(location) else ()
+    return places or unique(offices)
 
 
 def _metadata(raw: dict[str, Any], key: re.Pattern[str]) -> str | None:
@@ -106,7 +130,7 @@ def _job(raw: dict[str, Any], index: int, board: str, now: datetime | None) -> J
     external_id, title = identity(raw, index, SOURCE, "id", "title")
     location_field = raw.get("location")
     location = text_of(location_field.get("name")) if isinstance(location_field, dict) else None
-    offices = _names(raw.get("offices"))
+    offices = _office_places(raw.get("offices"))
     description = description_fields(_content(raw))
     return Job(
         source=SOURCE,
@@ -117,8 +141,8 @@ def _job(raw: dict[str, Any], index: int, board: str, now: datetime | None) -> J
         url=http_url(raw.get("absolute_url"))
         or f"https://boards.greenhouse.io/{board}/jobs/{external_id}",
         location=location,
-        locations=_locations(location, offices),
-        workplace=workplace_from_text(_metadata(raw, _WORKPLACE_KEYS), location, *offices),
+        locations=(places := _locations(location, offices)),
+        workplace=workplace_from_text(_metadata(raw, _WORKPLACE_KEYS), location, *places),
         department=next((d for d in _names(raw.get("departments")) if d), None),
         employment_type=_metadata(raw, _EMPLOYMENT_KEYS),
         posted_at=to_utc_iso(raw.get("first_published"), now=now),

@@ -57,6 +57,7 @@ def _job(o: dict[str, Any], board: str) -> Job:
         department=clean(o.get("department")),
         employment_type=clean(o.get("employment_type_code")),
         posted_at=to_utc_iso(o.get("published_at") or o.get("created_at")),
+        updated_at=to_utc_iso(o.get("updated_at")),
         **salary_fields(salary, description["description_text"]),
         **description,
     )

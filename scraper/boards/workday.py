@@ -100,7 +100,6 @@ def _list_job(p: dict[str, Any], board: str, site: str, now: datetime | None) ->
 
 def _detail_job(data: dict[str, Any], board: str, site: str, url: str) -> Job:
     info: dict[str, Any] = data["jobPostingInfo"]
-    org = data.get("hiringOrganization")
     external_url = http_url(info.get("externalUrl"))
     path = _job_path(external_url or url)
     req_id = clean(info.get("jobReqId"))
@@ -112,7 +111,9 @@ def _detail_job(data: dict[str, Any], board: str, site: str, url: str) -> Job:
         board=board,
         external_id=_posting_id(path, [req_id]) if path else req_id or clean(info.get("id")) or "",
         title=clean(info.get("title")) or "",
-        company=clean(org.get("name")) if isinstance(org, dict) else None,
+        # hiringOrganization is often a legal entity ("XX00 Example Technologies, Ltd."):
+        # the company keeps its configured name, as list jobs do.
+        company=None,
         url=external_url or site + path,
         location=locations[0] if locations else None,
         locations=locations,

@@ -19,7 +19,7 @@ _MAX_AHEAD = timedelta(days=731)
 _NUMERIC = re.compile(r"^\d{9,17}(?:\.\d+)?$")
 _RELATIVE = re.compile(
     r"^(?:posted\s+)?(?:(?P<today>today|just now)|(?P<yesterday>yesterday)"
-    r"|(?P<n>\d+)\+?\s+days?\s+ago)$",
+    r"|(?P<n>\d+)(?P<plus>\+)?\s+days?\s+ago)$",
     re.IGNORECASE,
 )
 _TZ_WORD = re.compile(r"\s*\b(?:UTC|GMT|Z)$", re.IGNORECASE)
@@ -59,7 +59,10 @@ def _now(now: datetime | None) -> datetime:
 
 
 def _relative(match: re.Match[str], now: datetime | None) -> str | None:
-    """'Posted 3 Days Ago' -> midnight UTC of that day (stable across re-scrapes of a day)."""
+    """'Posted 3 Days Ago' -> midnight UTC of that day (stable across re-scrapes of a day);
+    'Posted 30+ Days Ago' -> None."""
+    if match["plus"]:
+        return None  # "30+ Days Ago" is a lower bound, not a date
     base = _now(now)
     days = 0 if match["today"] else 1 if match["yesterday"] else int(match["n"])
     if days > 36_500:

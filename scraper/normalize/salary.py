@@ -71,21 +71,58 @@ _AMOUNT = re.compile(
 )
 _MARKER = re.compile(r"[$€£¥₹₪]|zł|\b[A-Z]{3}\b")  # cheap: "CA$" is found by its "$"
 _CODE_SET = frozenset(_CODES)
-# What may stand between the two amounts of a range: "$19/hr - $22/hr", "50.000,- bis 60.000,-".
+# A currency named in words, for an amount whose sentence names it elsewhere.
+_CURRENCY_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("CAD", re.compile(r"\bcanadian\s+dollars?\b", re.I)),
+    ("AUD", re.compile(r"\baustralian\s+dollars?\b", re.I)),
+    ("NZD", re.compile(r"\bnew\s+zealand\s+dollars?\b", re.I)),
+    ("SGD", re.compile(r"\bsingapore\s+dollars?\b", re.I)),
+    ("USD", re.compile(r"\b(?:(?:us|u\.s\.|american)\s+)?dollars?\b", re.I)),
+    ("EUR", re.compile(r"\beuros?\b", re.I)),
+    ("GBP", re.compile(r"\b(?:pounds?\s+sterling|sterling|(?:british\s+)?pounds?)\b", re.I)),
+    ("CHF", re.compile(r"\bswiss\s+francs?\b", re.I)),
+    ("INR", re.compile(r"\brupees?\b", re.I)),
+)
+_LEADING_CURRENCY_WORD = re.compile(
+    r"^\s*(?:(?:us|u\.s\.|american|canadian|australian|singapore|swiss|british)\s+)?"
+    r"(?:dollars?|euros?|pounds?(?:\s+sterling)?|francs?|rupees?)\b",
+    re.I,
+)
+_CURRENCY_CODE = re.compile(rf"\b(?:{_CODE_RE})\b")
+_WORD_MARKER = re.compile(r"\b(?:euros?|dollars?|pounds?|sterling|francs?|rupees?)\b", re.I)
+_WORD_HINTS = ("euro", "dollar", "pound", "sterling", "franc", "rupee")
+_SENTENCE_END = re.compile(r"[.!?](?=\s)|[\n;]")
+# What may stand between the two amounts of a range: "$19/hr - $22/hr", "50.000,- bis 60.000,-",
+# "$50,000 per year to $60,000", "$50,000_$60,000", "£30,000  £35,000" (a lost dash).
+_BETWEEN_PERIOD = (
+    r"/\s*(?:h(?:ou)?r|hour|y(?:ea)?r|mo(?:nth)?|w(?:ee)?k|day)\b"
+    r"|(?:per|an?)\s+(?:hour|hr|year|annum|month|week|day)\b|p\.?a\.?|p\.?h\.?|p/h|annually"
+)
 _RANGE_SEP = re.compile(
-    r"^\s*(?:,-|/\s*(?:h(?:ou)?r|hour|y(?:ea)?r|mo(?:nth)?|w(?:ee)?k|day)\b)?"
-    r"\s*(?:-|–|—|‑|~|to|and|bis)\s*$",
+    rf"^\s*(?:,-|{_BETWEEN_PERIOD})?\s*(?:-{{1,2}}|–|—|‑|~|/|_+|to|and|bis|until)\s*$"
+    r"|^[ \t\u00a0]{2,}$",
     re.IGNORECASE,
 )
 _OPEN_ENDED = re.compile(r"\+")  # "$150K+" is a floor; "$120,000 + bonus" is not
+# A period right after an amount, abbreviations included: "ph", "p/h", "p.h.", "pw", "pcm",
+# "p.a.", "per annum", "pro rata" (a full-time yearly figure paid in proportion).
 _PERIOD_AFTER: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("hour", re.compile(r"^\s*(?:/\s*h(?:ou)?rs?\b|/\s*h\b|(?:per|an|a|each)\s+hour\b|hourly\b|p/h\b)", re.I)),
-    ("day", re.compile(r"^\s*(?:/\s*day\b|(?:per|a|each)\s+day\b|daily\b|day rate\b)", re.I)),
-    ("week", re.compile(r"^\s*(?:/\s*w(?:ee)?k\b|(?:per|a|each)\s+week\b|weekly\b)", re.I)),
-    ("month", re.compile(r"^\s*(?:/\s*mo(?:nth)?\b|(?:per|a|each)\s+month\b|monthly\b)", re.I)),
+    ("hour", re.compile(
+        r"^\s*(?:/\s*h(?:ou)?rs?\b|/\s*h\b|(?:per|an|a|each)\s+(?:hour|hr)\b|hourly\b"
+        r"|p\s?/\s?h\b|p\.?h\.?(?!\w))", re.I)),
+    ("day", re.compile(
+        r"^\s*(?:/\s*day\b|(?:per|a|each)\s+day\b|daily\b|day rate\b|p\s?/\s?d\b|p\.?d\.?(?!\w)"
+        r"|per\s+diem\b)", re.I)),
+    ("week", re.compile(
+        r"^\s*(?:/\s*w(?:ee)?k\b|(?:per|a|each)\s+(?:week|wk)\b|weekly\b|p\s?/\s?w\b"
+        r"|p\.?w\.?(?!\w))", re.I)),
+    ("month", re.compile(
+        r"^\s*(?:/\s*mo(?:nth)?\b|(?:per|a|each)\s+(?:calendar\s+)?month\b|monthly\b"
+        r"|p\.?c\.?m\.?(?!\w)|p\s?/\s?m\b|p\.m\.|pm\b)", re.I)),
     ("year", re.compile(
-        r"^\s*(?:/\s*y(?:ea)?r\b|/\s*annum\b|(?:per|a|each)\s+year\b|per\s+annum\b"
-        r"|annually\b|yearly\b|annual\b|p\.?a\.?(?!\w)|a\s+yr\b)", re.I)),
+        r"^\s*(?:/\s*y(?:ea)?r\b|/\s*annum\b|(?:per|a|each)\s+(?:year|yr)\b|per\s+annum\b"
+        r"|annually\b|yearly\b|annual\b|p\s?/\s?a\b|p\.?a\.?(?!\w)|a\s+yr\b|pro[\s-]?rata\b"
+        r"|fte\b)", re.I)),
 )
 _PERIOD_BEFORE: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("hour", re.compile(r"\b(?:hourly|per hour|hour(?:ly)? rate|wage)\b[^.\n]*$", re.I)),
@@ -94,19 +131,39 @@ _PERIOD_BEFORE: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("month", re.compile(r"\bmonthly\b[^.\n]*$", re.I)),
     ("year", re.compile(r"\b(?:annual|annually|yearly|per year|per annum|OTE)\b[^.\n]*$", re.I)),
 )
-# Money that is not pay: "raised $50M", "$1,000 learning budget", "$5,000 signing bonus".
+# Money that is not pay: "raised $50M", "$1,000 learning budget", "$5,000 signing bonus",
+# "commission of $30,000 - $50,000", "car allowance £5,000".
+_NOT_PAY_WORDS = (
+    r"stipend|allowance|budget|funding|bonus(?:es)?|commissions?|relocation|referral|revenue|"
+    r"valuation|credits?"
+)
 _NOT_PAY_BEFORE = re.compile(
-    r"\b(?:raised|raising|funding|revenue|valuation|valued|stipend|allowance|budget|"
-    r"reimburse\w*|bonus|relocation|referral|match(?:ing)?|credit|worth|ARR)\b[^.\n$€£]{0,20}$",
+    rf"\b(?:raised|raising|valued|reimburse\w*|match(?:ing)?|worth|ARR|{_NOT_PAY_WORDS})\b"
+    r"[^.\n$€£]{0,20}$",
     re.I,
 )
+# After the amount, up to two words, but not across "plus", "and", "with" or "+": in
+# "$60,000 plus commission" the commission comes on top of the pay.
 _NOT_PAY_AFTER = re.compile(
-    r"^\s*(?:in\s+|of\s+)?(?:\w+[\s-]+){0,2}?(?:stipend|allowance|budget|funding|bonus|"
-    r"relocation|referral|revenue|valuation|credits?|series|seed|round|ARR|in\s+sales)\b",
+    r"^\s*(?:in\s+|of\s+)?(?:(?!(?:plus|and|with)\b)\w+[\s-]+){0,2}?"
+    rf"(?:{_NOT_PAY_WORDS}|series|seed|round|ARR|in\s+sales)\b",
     re.I,
 )
+# Base pay beside commission or OTE wins: "£45,000 base + £35,000 commission", "OTE £80,000".
+_BASE_BEFORE = re.compile(r"\b(?:base|basic)\b[^.\n$€£]{0,30}$", re.I)
+_BASE_AFTER = re.compile(r"^\s*(?:\w+\s+)?(?:base|basic)\b", re.I)
+_OTE_BEFORE = re.compile(r"\b(?:OTE|on[\s-]target(?:\s+earnings)?)\b[^.\n$€£]{0,20}$", re.I)
+_OTE_AFTER = re.compile(r"^\s*(?:\w+\s+)?(?:OTE|on[\s-]target)\b", re.I)
+# A job paid by commission alone: its amounts are earnings estimates, never the salary.
+_COMMISSION_ONLY = re.compile(
+    r"\bcommission[\s-]+only\b|\b(?:100\s?%|pure|straight)\s+commission\b"
+    r"|\bcommission[\s-]+based\s+(?:role|position|job|pay|compensation)\b",
+    re.I,
+)
+_BASE_PAY = re.compile(r"\b(?:base|basic)\s+(?:salary|pay|wage|rate)\b|\bretainer\b", re.I)
 _UP_TO = re.compile(r"\b(?:up\s+to|max(?:imum)?(?:\s+of)?|not\s+to\s+exceed)\s*:?\s*$", re.I)
 _FROM = re.compile(r"\b(?:from|starting\s+(?:at|from)|min(?:imum)?(?:\s+of)?|at\s+least)\s*:?\s*$", re.I)
+_PLAN_NAME = re.compile(r"\(\w\)")  # 401(k), 403(b): retirement plans, not amounts
 _MULTIPLIERS = {"k": 1_000.0, "thousand": 1_000.0}
 _PLAUSIBLE = {
     "hour": (5.0, 500.0), "day": (40.0, 5_000.0), "week": (150.0, 25_000.0),
@@ -123,6 +180,16 @@ class _Amount:
     end: int
 
 
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """A plausible salary in the text: from a range or a single amount, and what the text
+    calls it (``base`` pay, ``ote`` on-target earnings, or ``pay`` when it says neither)."""
+
+    salary: Salary
+    ranged: bool
+    role: str
+
+
 def _number(raw: str) -> float:
     """'120,000.50', '60.000', '60 000', '95.4', '95,4' -> float."""
     compact = re.sub(r"[\u00a0\u202f '’]", "", raw)
@@ -135,29 +202,35 @@ def _number(raw: str) -> float:
     return float(compact)
 
 
-def _windows(text: str) -> list[tuple[int, int]]:
+def _windows(text: str, lowered: str) -> list[tuple[int, int]]:
     """Merged spans around each currency marker: only there can an amount be pay, and
-    scanning a 5 KB description whole for numbers costs more than the rest of a posting."""
+    scanning a 5 KB description whole for numbers costs more than the rest of a posting.
+    A code or a currency in words reaches further: its amount may sit a few words away
+    ("85,000 per year, paid in EUR")."""
+    markers = [
+        (m.start(), m.end(), 40 if len(m.group()) != 3 else 100) for m in _MARKER.finditer(text)
+        if len(m.group()) != 3 or m.group() in _CODE_SET
+    ]
+    if any(hint in lowered for hint in _WORD_HINTS):  # a cheap test before a slow search
+        markers = sorted(markers + [(m.start(), m.end(), 100) for m in _WORD_MARKER.finditer(text)])
     spans: list[tuple[int, int]] = []
-    for marker in _MARKER.finditer(text):
-        if len(marker.group()) == 3 and marker.group() not in _CODE_SET:
-            continue
-        start, end = max(0, marker.start() - 40), marker.end() + 40
+    for marker_start, marker_end, reach in markers:
+        start, end = max(0, marker_start - reach), marker_end + reach
         if spans and start <= spans[-1][1]:
-            spans[-1] = (spans[-1][0], end)
+            spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
         else:
             spans.append((start, end))
     return spans
 
 
-def _amounts(text: str) -> list[_Amount]:
+def _amounts(text: str, lowered: str) -> list[_Amount]:
     """Every number near a currency marker with its marker and multiplier, minus non-money."""
     found: list[_Amount] = []
-    matches = (m for start, end in _windows(text) for m in _AMOUNT.finditer(text, start, end))
+    matches = (m for start, end in _windows(text, lowered) for m in _AMOUNT.finditer(text, start, end))
     for m in matches:
         mult = (m["mult"] or "").strip().lower()
-        if m["pct"] or (mult and mult not in _MULTIPLIERS):
-            continue  # "20%", "$50M": never pay
+        if m["pct"] or (mult and mult not in _MULTIPLIERS) or _PLAN_NAME.match(text, m.end("num")):
+            continue  # "20%", "$50M", "401(k)": never pay
         marker = m["post"] or m["pre"]
         currency = None
         if marker:
@@ -169,8 +242,9 @@ def _amounts(text: str) -> list[_Amount]:
     return found
 
 
-def _period_near(text: str, start: int, end: int) -> str | None:
-    after = re.split(r"[\n;]|\.\s", text[end : end + 40], maxsplit=1)[0]
+def _stated_period(text: str, start: int, end: int) -> str | None:
+    after = re.split(r"[\n;]|\.\s", text[end : end + 60], maxsplit=1)[0]
+    after = _LEADING_CURRENCY_WORD.sub("", after)  # "60,000 euros per year"
     for period, pattern in _PERIOD_AFTER:
         if pattern.search(after):
             return period
@@ -181,55 +255,116 @@ def _period_near(text: str, start: int, end: int) -> str | None:
     return None
 
 
-def _candidate(text: str, lo: _Amount, hi: _Amount | None) -> Salary | None:
-    """A Salary from one amount or a range of two, or None when it is not plausible pay."""
+def _sentence_currency(text: str, start: int, end: int) -> str | None:
+    """The one currency the sentence around ``start:end`` names (a code or in words)."""
+    begin = max((m.end() for m in _SENTENCE_END.finditer(text, max(0, start - 300), start)),
+                default=max(0, start - 300))
+    stop = _SENTENCE_END.search(text, end)
+    sentence = text[begin : stop.start() if stop else end + 300]
+    named = {m.group() for m in _CURRENCY_CODE.finditer(sentence)}
+    named |= {code for code, pattern in _CURRENCY_WORDS if pattern.search(sentence)}
+    if "USD" in named and named & {"CAD", "AUD", "NZD", "SGD"}:
+        named.discard("USD")  # "Canadian dollars" also says "dollars"
+    return named.pop() if len(named) == 1 else None
+
+
+def _role(before: str, after: str) -> str:
+    """What the words next to an amount call it; the words right after it tell first
+    ("$40k base, $80k OTE")."""
+    if _BASE_AFTER.search(after):
+        return "base"
+    if _OTE_AFTER.search(after):
+        return "ote"
+    if _BASE_BEFORE.search(before):
+        return "base"
+    return "ote" if _OTE_BEFORE.search(before) else "pay"
+
+
+def _plausible(period: str, low: float, high: float, ranged: bool) -> bool:
+    least, most = _PLAUSIBLE[period]
+    # "$0 - $50,000": a range may start at nothing; its top must still be pay.
+    return high <= most and (least <= low or (ranged and low == 0 and least <= high))
+
+
+def _candidate(text: str, lo: _Amount, hi: _Amount | None) -> _Found | None:
+    """A salary from one amount or a range of two, or None when it is not plausible pay."""
     last = hi or lo
     currency = (hi.currency if hi else None) or lo.currency
+    period = _stated_period(text, lo.start, last.end)
     if currency is None:
-        return None  # no currency marker: a headcount, a year, a number of days...
+        # No currency beside it: pay only with a stated period and a currency named in the
+        # same sentence ("85,000 per year, paid in EUR"); else a headcount, a year, days...
+        currency = _sentence_currency(text, lo.start, last.end) if period else None
+        if currency is None:
+            return None
     before, after = text[max(0, lo.start - 40) : lo.start], text[last.end : last.end + 40]
     if _NOT_PAY_BEFORE.search(before) or _NOT_PAY_AFTER.search(after):
         return None
     low, high = lo.value, last.value
-    if hi is not None and hi.multiplied and not lo.multiplied and low < 1000 <= high:
+    if hi is not None and hi.multiplied and not lo.multiplied and 0 < low < 1000 <= high:
         low *= 1_000  # "$120-150K"
     if high < low:
         return None
-    period = _period_near(text, lo.start, last.end)
     if period is None:
         period = "year" if high >= 10_000 else None
-    if period is None or not (_PLAUSIBLE[period][0] <= low and high <= _PLAUSIBLE[period][1]):
+    if period is None or not _plausible(period, low, high, hi is not None):
         return None
-    if hi is None:
-        if _UP_TO.search(before):
-            return Salary(None, round(high, 2), currency, period)
-        if _FROM.search(before) or _OPEN_ENDED.match(text, last.end):
-            return Salary(round(low, 2), None, currency, period)
-    return Salary(round(low, 2), round(high, 2), currency, period)
+    salary = Salary(round(low, 2), round(high, 2), currency, period)
+    if hi is None and _UP_TO.search(before):
+        salary = Salary(None, round(high, 2), currency, period)
+    elif hi is None and (_FROM.search(before) or _OPEN_ENDED.match(text, last.end)):
+        salary = Salary(round(low, 2), None, currency, period)
+    return _Found(salary, hi is not None, _role(before, after))
+
+
+def _found(text: str, lowered: str) -> list[_Found]:
+    """Every plausible salary of the text in order; two amounts joined by a range separator
+    are one range (and never singles, even when the range is not plausible)."""
+    amounts = _amounts(text, lowered)
+    found: list[_Found] = []
+    paired: set[int] = set()
+    for i, lo in enumerate(amounts):
+        if i in paired or i + 1 >= len(amounts):
+            continue
+        between = text[lo.end : amounts[i + 1].start]
+        if _RANGE_SEP.match(between):
+            ranged = _candidate(text, lo, amounts[i + 1])
+            # Bare spaces join a range only when it is one: "$120,000    $10,000" (table
+            # columns) are two amounts.
+            if ranged is not None or between.strip():
+                paired.update((i, i + 1))
+            if ranged is not None:
+                found.append(ranged)
+    found += [
+        single for i, amount in enumerate(amounts)
+        if i not in paired and (single := _candidate(text, amount, None)) is not None
+    ]
+    return found
 
 
 def parse_salary_text(text: str | None) -> Salary | None:
-    """A salary found in prose, or None. Never from 401(k), years, dates or headcounts.
+    """A salary found in prose, or None. Never from 401(k), years, dates, headcounts,
+    commission, bonuses or allowances.
 
-    Ranges win over single amounts; the first plausible one is returned. Without a stated
-    period an amount of 10,000 or more is yearly; smaller ones need an explicit period."""
+    Base pay wins over on-target earnings and pay the text does not name; ranges win over
+    single amounts; several ranges (levels, zones) give their whole span in the first one's
+    currency and period, several single amounts the first. Without a stated period an amount of 10,000 or more is yearly;
+    smaller ones need an explicit period."""
     if not isinstance(text, str) or not text.strip():
         return None
     text = _safe(text)[:20_000]
-    amounts = _amounts(text)
-    singles: list[Salary] = []
-    paired: set[int] = set()
-    for i, lo in enumerate(amounts):
-        if i + 1 < len(amounts) and _RANGE_SEP.match(text[lo.end : amounts[i + 1].start]):
-            salary = _candidate(text, lo, amounts[i + 1])
-            if salary is not None:
-                return salary
-            paired.update((i, i + 1))
-    for i, amount in enumerate(amounts):
-        if i not in paired and (salary := _candidate(text, amount, None)) is not None:
-            singles.append(salary)
-            break
-    return singles[0] if singles else None
+    lowered = text.lower()
+    if "commission" in lowered and _COMMISSION_ONLY.search(text) and not _BASE_PAY.search(text):
+        return None
+    found = _found(text, lowered)
+    for role in ("base", "pay", "ote"):
+        mine = [f for f in found if f.role == role]
+        ranges = [f.salary for f in mine if f.ranged]
+        if ranges:
+            return merge_salaries(ranges)
+        if mine:
+            return mine[0].salary
+    return None
 
 
 def currency_code(value: object) -> str | None:

@@ -1,0 +1,403 @@
+"""The app's side: ``RemoteRunner.scrape`` hands each company to a Celery worker and reports
+the same events and results as ``scraper.runner.scrape``; ``online_workers`` lists workers.
+
+Every wait is bounded: a worker whose heartbeat stops has its companies sent again (once) or
+ended ``failed: worker lost``; a broker that stops answering ends the run within
+``broker_lost_s`` (BrokerLost); one unreachable at the start raises BrokerUnavailable before
+anything is sent."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import redis
+from celery import Celery
+from kombu.exceptions import KombuError
+
+from scraper.errors import ScraperError
+from scraper.fetch import FetchSettings, human_bytes
+from scraper.models import Company, CompanyResult, ScrapeEvent
+from scraper.remote import common
+from scraper.remote.wire import WireError, decode_result, encode_company, encode_settings
+
+log = logging.getLogger(__name__)
+
+EventHandler = Callable[[ScrapeEvent], None]
+_KIND = {"ok": "finished", "failed": "failed", "cancelled": "cancelled"}
+_BROKER_ERRORS: tuple[type[BaseException], ...] = (redis.RedisError, KombuError, OSError)
+
+
+class BrokerError(ScraperError):
+    """The broker (Redis) cannot be used; the message says what to do."""
+
+
+class BrokerUnavailable(BrokerError):
+    """The broker did not answer when the run started: nothing was sent."""
+
+
+class BrokerLost(BrokerError):
+    """The broker stopped answering during the run."""
+
+
+class NoWorkers(BrokerError):
+    """No worker came online within the wait."""
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteSettings:
+    """Bounds of a remote run. A worker is lost once its heartbeat key has expired."""
+
+    max_result_bytes: int = common.DEFAULT_MAX_RESULT_BYTES
+    redeliveries: int = 1  # times a lost worker's company is sent again before 'worker lost'
+    no_worker_s: float = 15.0  # a run without any worker online for this long ends
+    broker_lost_s: float = 10.0  # a broker not answering for this long ends the run
+    limbo_s: float = 3.0  # an unclaimed company while the queue is empty this long: resent
+    cancel_grace_s: float = 1.2  # running companies get this long to report 'cancelled'
+    poll_s: float = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerInfo:
+    name: str
+    concurrency: int
+    last_seen: datetime
+    host: str = ""
+
+
+def online_workers(client: redis.Redis) -> list[WorkerInfo]:
+    """Workers whose heartbeat key is alive, by name."""
+    keys = sorted(client.scan_iter(match=common.worker_key("*"), count=500))
+    found: list[WorkerInfo] = []
+    for raw in client.mget(keys) if keys else []:
+        if raw is None:
+            continue
+        try:
+            d = json.loads(raw)
+            found.append(WorkerInfo(str(d["name"]), int(d["concurrency"]),
+                                    datetime.fromtimestamp(float(d["last_seen"]), UTC),
+                                    str(d.get("host", ""))))
+        except (ValueError, KeyError, TypeError):
+            log.warning("unreadable worker heartbeat %r", raw[:200])
+    return found
+
+
+def list_workers(broker: str) -> list[WorkerInfo]:
+    """``online_workers`` of ``broker``; BrokerUnavailable (password hidden) when it fails."""
+    client = common.redis_client(broker, timeout_s=2.0)
+    try:
+        return online_workers(client)
+    except _BROKER_ERRORS as exc:
+        raise BrokerUnavailable(_unreachable(broker, exc)) from None
+    finally:
+        client.close()
+
+
+def _unreachable(broker: str, exc: BaseException) -> str:
+    why = common.hide_password(str(exc) or type(exc).__name__, broker)
+    return (f"broker unreachable at {common.safe_url(broker)}: {why} (start Redis there, "
+            "or unset JOBSCRAPER_BROKER to scrape in-process)")
+
+
+class RemoteRunner:
+    """``await RemoteRunner(url).scrape(companies, on_event=...)``: see the module docstring."""
+
+    def __init__(self, broker: str, settings: RemoteSettings | None = None) -> None:
+        self.broker = common.check_broker_url(broker)
+        self.settings = settings or RemoteSettings()
+
+    async def scrape(
+        self,
+        companies: Sequence[Company],
+        *,
+        on_event: EventHandler,
+        cancel: threading.Event | None = None,
+        settings: FetchSettings | None = None,
+        now: datetime | None = None,
+    ) -> list[CompanyResult]:
+        """Like ``scraper.runner.scrape``; events carry the worker's name."""
+        run = _Run(self, list(companies), on_event, cancel or threading.Event(),
+                   settings or FetchSettings(), now or datetime.now(UTC))
+        try:
+            return await asyncio.to_thread(run.run)
+        except asyncio.CancelledError:
+            # Ctrl-C or a cancelled caller: the polling thread must end too (within the
+            # cancel grace), or the interpreter would wait for the whole run at exit.
+            run.cancel.set()
+            raise
+
+
+@dataclass
+class _Pending:
+    company: Company
+    tids: list[str]
+    sent_at: float
+    worker: str | None = None
+    started: bool = False
+
+
+@dataclass
+class _Run:
+    runner: RemoteRunner
+    companies: list[Company]
+    on_event: EventHandler
+    cancel: threading.Event
+    fetch: FetchSettings
+    now: datetime
+    key: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    pending: dict[int, _Pending] = field(default_factory=dict)
+    results: dict[int, CompanyResult] = field(default_factory=dict)
+    by_tid: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.conf = self.runner.settings
+        self.broker = self.runner.broker
+        self.redis = common.redis_client(self.broker)
+        self.celery: Celery = common.make_celery(self.broker)
+
+    # -- the run -------------------------------------------------------------------------
+
+    def run(self) -> list[CompanyResult]:
+        try:
+            self.redis.ping()
+        except _BROKER_ERRORS as exc:
+            raise BrokerUnavailable(_unreachable(self.broker, exc)) from None
+        try:
+            if self.companies and self._wait_for_workers():
+                self.redis.set(common.run_state_key(self.key), "running", ex=common.RUN_TTL_S)
+                self._send_all()
+                self._follow()
+            for i, c in enumerate(self.companies):  # cancelled before any worker was there
+                if i not in self.results:
+                    self._finish(i, c, CompanyResult(c, "cancelled", error="cancelled"))
+            return [self.results[i] for i in range(len(self.companies))]
+        finally:
+            self._end()
+
+    def _wait_for_workers(self) -> bool:
+        """True once a worker is online; False when cancelled first; NoWorkers after the wait."""
+        deadline = time.monotonic() + self.conf.no_worker_s
+        while not self._workers():
+            if self.cancel.wait(0.2):
+                return False
+            if time.monotonic() > deadline:
+                raise NoWorkers(
+                    f"no Celery worker is online at {common.safe_url(self.broker)} (waited "
+                    f"{self.conf.no_worker_s:g} s): start one with `jobscraper worker --broker URL`"
+                )
+        return True
+
+    def _send_all(self) -> None:
+        sent = time.monotonic()
+        with self.celery.producer_or_acquire() as producer:
+            for i, c in enumerate(self.companies):
+                self.pending[i] = _Pending(c, [], sent)
+                self._send(i, producer)
+
+    def _send(self, i: int, producer: Any = None) -> None:
+        p = self.pending[i]
+        tid = common.task_id(self.key, i, len(p.tids))
+        p.tids.append(tid)
+        p.worker, p.sent_at = None, time.monotonic()
+        self.by_tid[tid] = i
+        args = [self.key, encode_company(p.company), encode_settings(self.fetch),
+                self.now.isoformat(), self.conf.max_result_bytes]
+        self.celery.send_task(common.TASK_NAME, args=args, task_id=tid, queue=common.QUEUE,
+                              producer=producer)
+
+    def _follow(self) -> None:
+        """Poll events, results and workers until every company has ended."""
+        last_ok = time.monotonic()
+        tick = 0
+        cancel_by: float | None = None
+        queue_empty_since: float | None = None
+        no_worker_since: float | None = None
+        while self.pending:
+            if self.cancel.is_set() and cancel_by is None:
+                cancel_by = time.monotonic() + self.conf.cancel_grace_s
+                self._cancel_queued()
+            try:
+                self._read_events()
+                self._read_results(everything=tick % 20 == 0)
+                if tick % 5 == 0 and self.pending and cancel_by is None:
+                    workers = self._workers()
+                    now = time.monotonic()
+                    no_worker_since = None if workers else (no_worker_since or now)
+                    self._check_lost(workers)
+                    queue_empty_since = self._check_limbo(queue_empty_since, now)
+                last_ok = time.monotonic()
+            except _BROKER_ERRORS as exc:
+                if time.monotonic() - last_ok > self.conf.broker_lost_s:
+                    why = common.hide_password(str(exc) or type(exc).__name__, self.broker)
+                    self._fail_all(f"broker lost: {why}")
+                    raise BrokerLost(f"broker lost at {common.safe_url(self.broker)} during "
+                                     f"the run: {why}") from None
+            if no_worker_since is not None and time.monotonic() - no_worker_since > self.conf.no_worker_s:
+                self._fail_all("worker lost (no worker online)")
+            if cancel_by is not None and time.monotonic() > cancel_by:
+                self._fail_all("cancelled", state="cancelled")
+            tick += 1
+            if self.pending:
+                self.cancel.wait(self.conf.poll_s) if cancel_by is None else time.sleep(self.conf.poll_s)
+
+    def _end(self) -> None:
+        try:
+            self.redis.set(common.run_state_key(self.key), "ended", ex=600)
+            self.redis.delete(common.run_events_key(self.key))
+        except _BROKER_ERRORS:
+            pass  # both keys expire by themselves
+        self.redis.close()
+
+    # -- what workers report -------------------------------------------------------------
+
+    def _read_events(self) -> None:
+        key = common.run_events_key(self.key)
+        while True:
+            batch = self.redis.lpop(key, 500)
+            if not batch:
+                return
+            for raw in batch if isinstance(batch, list) else [batch]:
+                self._on_event(raw)
+
+    def _on_event(self, raw: Any) -> None:
+        try:
+            d = json.loads(raw)
+            i = self.by_tid[d["task"]]
+        except (ValueError, KeyError, TypeError):
+            return  # not one of ours (or of an attempt already given up)
+        p = self.pending.get(i)
+        if p is None or d["task"] != p.tids[-1]:
+            return
+        p.worker = str(d.get("worker") or "")
+        if d.get("kind") == "started" and not p.started:
+            p.started = True
+            self._emit(ScrapeEvent("started", p.company, worker=p.worker))
+
+    def _read_results(self, *, everything: bool) -> None:
+        """Collect finished tasks from the result backend: the claimed ones each tick, all
+        pending ones now and then (a claim report may have been lost with its worker)."""
+        tids = [t for p in self.pending.values() if everything or p.worker for t in p.tids]
+        backend = self.celery.backend
+        for start in range(0, len(tids), 500):
+            chunk = tids[start:start + 500]
+            keys = [backend.get_key_for_task(t) for t in chunk]
+            for tid, key, raw in zip(chunk, keys, self.redis.mget(keys), strict=True):
+                if raw is not None:
+                    self._on_result(tid, raw)
+                    self.redis.delete(key)
+
+    def _on_result(self, tid: str, raw: Any) -> None:
+        i = self.by_tid[tid]
+        p = self.pending.get(i)
+        if p is None:
+            return
+        limit = self.conf.max_result_bytes
+        if len(raw) > limit + 4096:  # the meta around the result is small
+            self._finish(i, p.company, CompanyResult(
+                p.company, "failed", error=f"result too large: {human_bytes(len(raw))} of JSON, "
+                f"over the {human_bytes(limit)} a worker may send (refused)"))
+            return
+        meta = self.celery.backend.decode_result(raw)
+        status = meta.get("status")
+        if status == "SUCCESS":
+            try:
+                result = decode_result(meta.get("result"), p.company)
+            except WireError as exc:
+                result = CompanyResult(p.company, "failed", error=f"unreadable result: {exc}")
+        elif status == "REVOKED":
+            result = CompanyResult(p.company, "cancelled", error="cancelled")
+        elif status == "FAILURE":
+            err = meta.get("result")
+            result = CompanyResult(p.company, "failed",
+                                   error=f"worker error: {type(err).__name__}: {err}")
+        else:
+            return  # STARTED, RETRY: not an end
+        self._finish(i, p.company, result)
+
+    # -- faults ------------------------------------------------------------------------
+
+    def _workers(self) -> set[str]:
+        return {w.name for w in online_workers(self.redis)}
+
+    def _check_lost(self, online: set[str]) -> None:
+        for i, p in list(self.pending.items()):
+            if p.worker is None or p.worker in online:
+                continue
+            lost = p.worker
+            if len(p.tids) <= self.conf.redeliveries:
+                log.warning("worker %s lost: sending %s again", lost, p.company.name)
+                self._send(i)
+                self._emit(ScrapeEvent("queued", p.company, worker=None))
+            else:
+                self._finish(i, p.company, CompanyResult(
+                    p.company, "failed", error=f"worker lost ({lost} stopped during the scrape)"))
+
+    def _check_limbo(self, empty_since: float | None, now: float) -> float | None:
+        """Companies no worker claimed although the queue is empty: taken by a worker that
+        died before it could say so. Sent again after ``limbo_s``."""
+        if not any(p.worker is None for p in self.pending.values()):
+            return None
+        if self.redis.llen(common.QUEUE):
+            return None
+        if empty_since is None:
+            return now
+        if now - empty_since > self.conf.limbo_s:
+            for i, p in list(self.pending.items()):
+                if p.worker is None and now - p.sent_at > self.conf.limbo_s:
+                    if len(p.tids) <= self.conf.redeliveries:
+                        self._send(i)
+                    else:
+                        self._finish(i, p.company, CompanyResult(
+                            p.company, "failed", error="worker lost (its task vanished)"))
+            return None
+        return empty_since
+
+    def _cancel_queued(self) -> None:
+        """Cancel: workers see the run state at once; queued tasks are revoked and end now."""
+        try:
+            self.redis.set(common.run_state_key(self.key), "cancelled", ex=common.RUN_TTL_S)
+        except _BROKER_ERRORS as exc:
+            log.warning("cannot tell workers to cancel: %s",
+                        common.hide_password(str(exc), self.broker))
+        queued = [i for i, p in self.pending.items() if p.worker is None]
+        tids = [t for i in queued for t in self.pending[i].tids]
+        if tids:
+            # A broadcast; in a thread so a slow broker cannot delay the cancel.
+            threading.Thread(target=self._revoke, args=(tids,), daemon=True).start()
+        for i in queued:
+            c = self.pending[i].company
+            self._finish(i, c, CompanyResult(c, "cancelled", error="cancelled"))
+
+    def _revoke(self, tids: list[str]) -> None:
+        try:
+            self.celery.control.revoke(tids)
+        except _BROKER_ERRORS as exc:
+            log.warning("revoke failed: %s", common.hide_password(str(exc), self.broker))
+
+    def _fail_all(self, error: str, state: str = "failed") -> None:
+        for i, p in list(self.pending.items()):
+            self._finish(i, p.company, CompanyResult(p.company, state, error=error))  # type: ignore[arg-type]
+
+    # -- reporting -----------------------------------------------------------------------
+
+    def _finish(self, i: int, company: Company, result: CompanyResult) -> None:
+        p = self.pending.pop(i, None)
+        worker = p.worker if p is not None else None
+        if p is not None and not p.started and result.state != "cancelled":
+            self._emit(ScrapeEvent("started", company, worker=worker))
+        self.results[i] = result
+        self._emit(ScrapeEvent(_KIND[result.state], company, result, worker=worker))  # type: ignore[arg-type]
+
+    def _emit(self, event: ScrapeEvent) -> None:
+        try:
+            self.on_event(event)
+        except Exception:  # noqa: BLE001 - a display problem must not lose the scrape
+            log.exception("event handler failed on %s of %s", event.kind, event.company.name)
