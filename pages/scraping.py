@@ -142,7 +142,7 @@ def workers_panel() -> None:
     st.caption(f"Scrapes run on **{md_escape(reg.mode)}**.")
     workers, error = reg.workers()
     if error:
-        st.error(error)
+        st.error(md_escape(error))
     elif not workers:
         st.warning("No Celery worker is online: start one with `jobscraper worker --broker URL`.")
     else:
