@@ -146,6 +146,34 @@ MIGRATIONS: list[tuple[str, str]] = [
         WHERE jobs.job_id = words.id;
         """,
     ),
+    (
+        # Who did what (append-only), a version per job's team fields and per company so a
+        # stale save overwrites nothing, and each person's last visit.
+        "0014_people",
+        """
+        ALTER TABLE jobs ADD COLUMN team_version INTEGER DEFAULT 0;
+        ALTER TABLE companies ADD COLUMN version INTEGER DEFAULT 0;
+        CREATE SEQUENCE IF NOT EXISTS activity_id_seq START 1;
+        CREATE TABLE activity (
+            activity_id BIGINT PRIMARY KEY DEFAULT nextval('activity_id_seq'),
+            "at" TIMESTAMP NOT NULL,
+            who VARCHAR NOT NULL,
+            who_key VARCHAR,
+            verified BOOLEAN NOT NULL DEFAULT false,
+            kind VARCHAR NOT NULL,
+            target VARCHAR,
+            label VARCHAR,
+            company_id INTEGER,
+            version INTEGER,
+            old VARCHAR,
+            new VARCHAR
+        );
+        CREATE TABLE visits (
+            who_key VARCHAR PRIMARY KEY,
+            last_visit_at TIMESTAMP NOT NULL
+        );
+        """,
+    ),
 ]
 
 

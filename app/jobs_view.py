@@ -36,9 +36,10 @@ SORT_LABELS = {
     "closed": "Closed (with closed jobs)",
 }
 DAY_CHOICES = (0, 1, 3, 7, 14, 30, 90)  # 0: any time (a None option would show as unset)
-NEW_CHOICES = ("", "run", "1", "7", "30", "closed")
+NEW_CHOICES = ("", "visit", "run", "1", "7", "30", "closed")
 NEW_LABELS = {
     "": "All jobs",
+    "visit": "New since my last visit",
     "run": "New in the latest run",
     "1": "New in the last day",
     "7": "New in the last 7 days",
@@ -138,8 +139,10 @@ class Filters:
         return hashlib.sha1(repr(replace(self, page=1)).encode()).hexdigest()[:12]
 
 
-def job_filters(filters: Filters) -> JobFilters:
-    """The query a view asks for (its sort and page are given to the query apart)."""
+def job_filters(filters: Filters, last_visit: datetime | None = None) -> JobFilters:
+    """The query a view asks for (its sort and page are given to the query apart);
+    ``last_visit`` is the person's previous visit, for "New since my last visit" (None: a
+    first visit, when every job is new to them)."""
     new = filters.new
     return JobFilters(
         search=filters.q.strip(),
@@ -155,6 +158,7 @@ def job_filters(filters: Filters) -> JobFilters:
         new_in_latest_run=new == "run",
         new_within_days=int(new) if new.isdigit() else None,
         closed_in_latest_run=new == "closed",
+        first_seen_after=last_visit if new == "visit" else None,
     )
 
 

@@ -49,6 +49,7 @@ class JobFilters:
     ``new_in_latest_run`` keeps jobs first seen by the latest run that saved results;
     ``new_within_days`` those first seen in the last N days. ``closed_in_latest_run`` keeps
     the jobs that run closed (closed jobs are shown for it whatever ``include_closed``).
+    ``first_seen_after`` keeps jobs first seen after a time (a person's previous visit).
     """
 
     search: str = ""
@@ -64,6 +65,7 @@ class JobFilters:
     new_in_latest_run: bool = False
     new_within_days: int | None = None
     closed_in_latest_run: bool = False
+    first_seen_after: datetime | None = None
 
 
 def _utcnow() -> datetime:
@@ -106,6 +108,9 @@ def _where(filters: JobFilters) -> tuple[str, list[Any]]:
         parts.append("closed_at IS NULL")
     if filters.new_in_latest_run:
         parts.append("first_seen_run = (SELECT max(run_id) FROM run_results)")
+    if filters.first_seen_after is not None:
+        parts.append("first_seen_at > ?")
+        params.append(filters.first_seen_after)
     if filters.new_within_days is not None:
         parts.append("first_seen_at >= ?")
         params.append(_utcnow() - timedelta(days=filters.new_within_days))

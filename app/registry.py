@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 import duckdb
 import streamlit as st
 
+from app import activity, store, team, ui
 from app import pipeline as pipeline_module
-from app import store, ui
+from app.activity import Entry
+from app.people import ANONYMOUS, SCHEDULER, Person, require_admin
 from app.pipeline import CompanyProgress
 from app.settings import Settings
 from scraper.fetch import FetchSettings
@@ -183,16 +185,19 @@ class ScrapeRegistry:
             return True
         return any(t.name == THREAD_NAME and t.is_alive() for t in threading.enumerate())
 
-    def start(self, trigger: str = "manual") -> bool:
-        """Start a run of every enabled company; False (and no run row) when one is alive."""
+    def start(self, trigger: str = "manual", person: Person = ANONYMOUS) -> bool:
+        """Start a run of every enabled company, recorded as ``person``'s (anyone may);
+        False (and no run row) when one is alive."""
         with self._lock:
             if self.is_running():
                 return False
             cur = self._con.cursor()
             try:
-                companies = store.enabled_companies(cur)
-                started = self._clock()
-                run_id = store.start_run(cur, trigger, len(companies), at=started)
+                with store.transaction(cur):
+                    companies = store.enabled_companies(cur)
+                    started = self._clock()
+                    run_id = store.start_run(cur, trigger, len(companies), at=started)
+                    team.record_scrape(cur, person, "scrape.start", run_id, at=started)
             finally:
                 cur.close()
             cancel = threading.Event()
@@ -207,11 +212,16 @@ class ScrapeRegistry:
             self._thread.start()
             return True
 
-    def cancel(self) -> bool:
-        """Ask the running scrape to stop; False when none is running."""
+    def cancel(self, person: Person = ANONYMOUS) -> bool:
+        """Ask the running scrape to stop, recorded as ``person``'s; False when none is running."""
         with self._lock:
             if not self._snap.running:
                 return False
+            cur = self._con.cursor()
+            try:
+                team.record_scrape(cur, person, "scrape.cancel", self._snap.run_id)
+            finally:
+                cur.close()
             self._cancel.set()
             self._snap = replace(self._snap, cancel_requested=True)
             return True
@@ -317,13 +327,19 @@ class ScrapeRegistry:
         """The scheduled refresh interval in minutes, or None when off."""
         return self._schedule
 
-    def set_schedule(self, minutes: int | None) -> None:
-        """Set (None or 0: turn off) the scheduled refresh; kept in app_settings."""
+    def set_schedule(self, minutes: int | None, person: Person) -> None:
+        """Set (None or 0: turn off) the scheduled refresh, kept in app_settings (admins only:
+        PermissionDenied otherwise, and nothing changes)."""
+        require_admin(person, "change the schedule")
         if minutes is not None and minutes < 0:
             raise ValueError("the schedule interval is a number of minutes, 0 or more")
         cur = self._con.cursor()
         try:
-            store.set_setting(cur, SCHEDULE_KEY, str(minutes or 0))
+            with store.transaction(cur):
+                store.set_setting(cur, SCHEDULE_KEY, str(minutes or 0))
+                activity.record(cur, person, Entry(
+                    "schedule.set", SCHEDULE_KEY, "scheduled refresh",
+                    old=team.schedule_text(self._schedule), new=team.schedule_text(minutes)))
         finally:
             cur.close()
         self._schedule = minutes or None
@@ -340,7 +356,7 @@ class ScrapeRegistry:
         due = self.next_due()
         if due is None or self._clock() < due or self.is_running():
             return False
-        return self.start("schedule")
+        return self.start("schedule", SCHEDULER)
 
     def _schedule_loop(self) -> None:
         while not self._stop.wait(self._poll_s):

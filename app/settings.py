@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.people import parse_admins
 from scraper.fetch import FetchSettings
 
 
@@ -27,6 +29,8 @@ class Settings:
     timeout_s: float = 20.0
     schedule_minutes: int | None = None
     detail_cap: int = 200
+    user_header: str | None = None
+    admins: frozenset[str] = frozenset()
     broker_url: str | None = None  # JOBSCRAPER_BROKER: None scrapes in-process
     max_result_mb: int = 64  # the largest result a Celery worker may send back
 
@@ -85,6 +89,21 @@ def _path(env: Mapping[str, str], name: str, default: Path) -> Path:
     return path
 
 
+_HEADER_NAME = re.compile(r"[A-Za-z0-9-]{1,100}")
+
+
+def _header(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not _HEADER_NAME.fullmatch(raw):
+        raise SettingsError(
+            f"{name}={raw!r} is not an HTTP header name: use letters, digits and dashes, "
+            f"e.g. {name}=X-Forwarded-Email"
+        )
+    return raw
+
+
 def _broker(env: Mapping[str, str]) -> str | None:
     raw = env.get("JOBSCRAPER_BROKER", "").strip()
     if not raw:
@@ -109,6 +128,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         timeout_s=_float(env, "JOBSCRAPER_TIMEOUT_S", 20.0, 0.1, 600.0),
         schedule_minutes=schedule or None,
         detail_cap=_int(env, "JOBSCRAPER_DETAIL_CAP", 200, 0, 100_000),
+        user_header=_header(env, "JOBSCRAPER_USER_HEADER"),
+        admins=parse_admins(env.get("JOBSCRAPER_ADMINS")),
         broker_url=_broker(env),
         max_result_mb=_int(env, "JOBSCRAPER_MAX_RESULT_MB", 64, 1, 1024),
     )

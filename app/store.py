@@ -71,16 +71,31 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+# Cursors inside transaction(): a cursor serves one thread, so a plain set is enough.
+_open_transactions: set[int] = set()
+
+
 @contextmanager
-def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """BEGIN … COMMIT, or ROLLBACK when the block raises."""
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """BEGIN … COMMIT, or ROLLBACK when the block raises. Nested on the same cursor, the
+    inner block joins the outer transaction (a change and its activity row commit together)."""
+    key = id(con)
+    if key in _open_transactions:
+        yield
+        return
     con.execute("BEGIN TRANSACTION")
+    _open_transactions.add(key)
     try:
         yield
     except BaseException:
+        _open_transactions.discard(key)
         con.execute("ROLLBACK")
         raise
+    _open_transactions.discard(key)
     con.execute("COMMIT")
+
+
+_transaction = transaction
 
 
 # -- companies ---------------------------------------------------------------------------

@@ -3,14 +3,16 @@ cached queries, and small widgets every page uses."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 
 import duckdb
 import streamlit as st
 
-from app import store
+from app import people, store
 from app.db import DatabaseLockedError, connect
+from app.people import Person
 from app.settings import Settings, SettingsError, load_settings
 from scraper.normalize import sanitize_html
 
@@ -71,6 +73,92 @@ def data_version() -> str:
         "(SELECT count(*) FROM companies), (SELECT max(finished_at) FROM runs)"
     ).fetchall()[0]
     return f"{row}|{_edits}"
+
+
+# -- who is here (app.people does the resolving; this feeds it the session's facts) ---------
+
+NAME_KEY = "_person_name"
+NAME_FIELD = "Your name"
+
+
+def auth_configured() -> bool:
+    """An ``[auth]`` section in ``.streamlit/secrets.toml``: Streamlit's OIDC login is on."""
+    return bool(st.secrets.load_if_toml_exists() and "auth" in st.secrets)
+
+
+def identity_mode() -> people.Mode:
+    return people.mode_of(auth_configured=auth_configured(), user_header=settings().user_header)
+
+
+def current_person() -> Person:
+    """The person behind this session: the OIDC login, else the trusted proxy header, else
+    the name they gave (unverified), else anonymous. Every page and app call uses this."""
+    conf = settings()
+    mode = identity_mode()
+    return people.resolve(
+        mode,
+        user=st.user.to_dict() if mode == "oidc" else None,
+        headers=st.context.headers if mode == "header" else None,
+        user_header=conf.user_header,
+        given_name=st.session_state.get(NAME_KEY),
+        admins=conf.admins,
+    )
+
+
+def needs_name() -> bool:
+    """In the no-login mode, the person has not given a name yet (asked at the first edit)."""
+    return identity_mode() == "name" and not st.session_state.get(NAME_KEY)
+
+
+def name_input(key: str) -> None:
+    """The "Your name" field an edit form shows until the person has given one."""
+    if needs_name():
+        st.text_input(NAME_FIELD, key=key, max_chars=people.MAX_NAME,
+                      placeholder="shown with your changes (not verified)")
+
+
+def editor(key: str | None = None) -> Person:
+    """The person making an edit, taking the name typed in ``key``'s field first (call from
+    the edit's callback). Still anonymous when no name was typed: the app call refuses."""
+    typed = st.session_state.get(key, "") if key else ""
+    if typed and needs_name():
+        with contextlib.suppress(ValueError):
+            st.session_state[NAME_KEY] = people.clean_name(typed)
+    return current_person()
+
+
+def _forget_name() -> None:
+    st.session_state.pop(NAME_KEY, None)
+
+
+def sidebar_identity() -> Person:
+    """Who you are, in the sidebar, with a log-out where there is one; returns the person."""
+    person = current_person()
+    mode = identity_mode()
+    conf = settings()
+    if person.anonymous and mode == "header":
+        st.warning(f"Your request carried no {conf.user_header} header, so you can look but "
+                   "not edit: open the app through the team's login proxy.")
+    elif person.anonymous:
+        st.caption(":material/person: Not named yet: you'll be asked for your name when you "
+                   "first edit.")
+    else:
+        icon = ":material/verified_user:" if person.verified else ":material/person:"
+        st.caption(f"{icon} {person.label}" + (" · admin" if person.admin and conf.admins else ""))
+    if mode == "oidc" and not person.anonymous:
+        if st.button("Log out", key="_log_out", icon=":material/logout:"):
+            st.logout()
+    elif mode == "name" and not person.anonymous:
+        st.button("Not you? Change name", key="_change_name", on_click=_forget_name)
+    return person
+
+
+def login_screen() -> None:
+    """With OIDC configured, the app is behind the login: this is all a logged-out visitor sees."""
+    st.title("Job dashboard")
+    st.info("Log in to see the team's jobs: the team sees your name next to your changes.")
+    if st.button("Log in", type="primary", icon=":material/login:"):
+        st.login()
 
 
 def safe_html(html: str) -> None:

@@ -8,9 +8,10 @@ import polars as pl
 import streamlit as st
 
 from app import companies as co
-from app import store
+from app import store, team
+from app.people import PermissionDenied
 from app.plain import md_escape, md_line
-from app.ui import cursor, data_version, note_write, settings
+from app.ui import current_person, cursor, data_version, editor, name_input, note_write, settings
 from scraper.models import SOURCES, Company
 
 AUTO = "none (only URLs whose host tells)"
@@ -59,6 +60,10 @@ def _report(report: co.SaveReport, verb: str) -> None:
         _flash("error", entry.message)
 
 
+def _refused(exc: PermissionDenied) -> None:
+    _flash("error", str(exc))
+
+
 def _add() -> None:
     con = cursor()
     text = st.session_state.get("paste", "")
@@ -66,7 +71,12 @@ def _add() -> None:
     if not entries:
         _flash("warning", "Paste one careers URL per line first.")
         return
-    _report(co.save_entries(con, entries), "Added")
+    try:
+        report = team.add_companies(con, editor("companies_name_add"), entries)
+    except PermissionDenied as exc:
+        _refused(exc)
+        return
+    _report(report, "Added")
     note_write()
     # Leave only the rejected lines in the box, to fix and add again.
     st.session_state.paste = "\n".join(e.text for e in entries if not e.ok)
@@ -78,23 +88,98 @@ def _import() -> None:
         _flash("warning", "Choose a TOML or CSV file to import first.")
         return
     entries = co.parse_import(upload.name, upload.getvalue())
-    _report(co.save_entries(cursor(), entries), "Imported")
-    note_write()
-
-
-def _set_enabled(company_id: int) -> None:
-    store.set_company_enabled(cursor(), company_id, bool(st.session_state[f"enabled_{company_id}"]))
-    note_write()
-
-
-def _rename(company_id: int) -> None:
     try:
-        store.rename_company(cursor(), company_id, st.session_state[f"name_{company_id}"])
+        report = team.add_companies(cursor(), editor("companies_name_import"), entries,
+                                    imported_from=upload.name)
+    except PermissionDenied as exc:
+        _refused(exc)
+        return
+    _report(report, "Imported")
+    note_write()
+
+
+def _base_key(company_id: int) -> str:
+    return f"company_base_{company_id}"
+
+
+def _track(company_id: int) -> None:
+    """Seed the Name and Enabled widgets from the database, remembering the version they show
+    (the base a later edit is checked against). Untouched widgets follow others' changes."""
+    ss = st.session_state
+    state = team.company_state(cursor(), company_id)
+    if state is None:
+        return
+    version, fields = state
+    name_key, flag_key, base_key = f"name_{company_id}", f"enabled_{company_id}", _base_key(company_id)
+    base = ss.get(base_key)
+    untouched = base is not None and ss.get(name_key) == base[1]["name"]
+    if base is None or name_key not in ss or (untouched and base[0] != version):
+        ss[name_key] = fields["name"]
+        ss[base_key] = (version, fields)
+    if base is None or flag_key not in ss or base[0] != version:
+        ss[flag_key] = fields["enabled"]
+        ss[base_key] = (version, {**ss[base_key][1], "enabled": fields["enabled"]})
+
+
+def _edit(company_id: int, mine: dict[str, object], done: str) -> None:
+    ss = st.session_state
+    version, base = ss[_base_key(company_id)]
+    try:
+        result = team.edit_company(cursor(), editor(f"companies_name_{company_id}"), company_id,
+                                   base_version=version, base=base, mine=mine)
+    except PermissionDenied as exc:
+        _refused(exc)
+        ss[f"enabled_{company_id}"] = base["enabled"]
+        return
     except store.StoreError as exc:
         _flash("error", str(exc))
         return
     note_write()
-    _flash("success", f"Renamed to {st.session_state[f'name_{company_id}'].strip()}")
+    if result.conflicts:
+        ss[f"company_conflict_{company_id}"] = (result, mine)
+        return
+    ss[_base_key(company_id)] = (result.version, result.current)
+    ss[f"name_{company_id}"] = result.current["name"]
+    ss[f"enabled_{company_id}"] = result.current["enabled"]
+    if result.saved:
+        _flash("success", done)
+
+
+def _set_enabled(company_id: int) -> None:
+    flag = bool(st.session_state[f"enabled_{company_id}"])
+    _edit(company_id, {"enabled": flag}, "Enabled" if flag else "Disabled")
+
+
+def _rename(company_id: int) -> None:
+    name = str(st.session_state[f"name_{company_id}"]).strip()
+    _edit(company_id, {"name": name}, f"Renamed to {name}")
+
+
+def _resolve(company_id: int, keep: str) -> None:
+    """Keep theirs (show their name) or apply mine over theirs, from the current version."""
+    ss = st.session_state
+    result, mine = ss.pop(f"company_conflict_{company_id}")
+    ss[_base_key(company_id)] = (result.version, result.current)
+    ss[f"name_{company_id}"] = result.current["name"]
+    if keep == "mine":
+        _edit(company_id, mine, f"Renamed to {mine['name']}")
+
+
+def _conflict_panel(company_id: int) -> None:
+    pending = st.session_state.get(f"company_conflict_{company_id}")
+    if pending is None:
+        return
+    result, _mine = pending
+    for c in result.conflicts:
+        who = c.change.by if c.change else "someone"
+        when = f" at {c.change.at:%Y-%m-%d %H:%M} UTC" if c.change and c.change.at else ""
+        st.warning(f"Not renamed: {who} renamed it to **{c.theirs}**{when} while you were "
+                   f"editing. Yours: **{c.mine}**.")
+    theirs, mine = st.columns(2)
+    theirs.button("Keep theirs", key=f"company_keep_theirs_{company_id}", on_click=_resolve,
+                  args=(company_id, "theirs"))
+    mine.button("Apply mine", key=f"company_apply_mine_{company_id}", on_click=_resolve,
+                args=(company_id, "mine"))
 
 
 def _ask_delete(company_id: int | None) -> None:
@@ -103,8 +188,13 @@ def _ask_delete(company_id: int | None) -> None:
 
 def _delete(company_id: int, name: str) -> None:
     keep = st.session_state.get("delete_jobs", KEEP_JOBS) == KEEP_JOBS
-    store.delete_company(cursor(), company_id, keep_jobs=keep)
     st.session_state.confirm_delete = None
+    try:
+        team.delete_company(cursor(), editor(f"companies_name_{company_id}"), company_id,
+                            keep_jobs=keep)
+    except (PermissionDenied, store.StoreError) as exc:
+        _flash("error", str(exc))
+        return
     note_write()
     _flash("success", f"Deleted {name}" + (" (its jobs are kept)" if keep else " and its jobs"))
 
@@ -143,6 +233,7 @@ def add_section() -> None:
         "schema.org job postings, or one that embeds an ATS).",
     )
     st.selectbox("ATS for other hosts", [AUTO, *SOURCES], key="paste_ats")
+    name_input("companies_name_add")
     add, check = st.columns(2)
     add.button("Add", type="primary", on_click=_add, width="stretch")
     if check.button(
@@ -207,14 +298,19 @@ def manage_section(frame: pl.DataFrame) -> None:
     if company_id is None:
         return
     row = rows[company_id]
+    _track(company_id)
+    if not current_person().admin:
+        st.caption("Only the admins (JOBSCRAPER_ADMINS) add, rename, enable, disable or delete "
+                   "companies.")
+    name_input(f"companies_name_{company_id}")
     st.toggle(
         "Enabled (scraped in each run)",
-        value=bool(row["enabled"]),
         key=f"enabled_{company_id}",
         on_change=_set_enabled,
         args=(company_id,),
     )
-    st.text_input("Name", value=row["name"], key=f"name_{company_id}")
+    st.text_input("Name", key=f"name_{company_id}")
+    _conflict_panel(company_id)
     rename, check = st.columns(2)
     rename.button("Rename", on_click=_rename, args=(company_id,))
     if check.button("Check this board", help="Fetch it now and count its jobs, saving nothing"):
@@ -246,6 +342,7 @@ def import_export_section() -> None:
         help="The [[company]] TOML (name, url, optional ats, board, enabled) or a CSV with "
         "the columns name,url,ats,board,enabled. Tracked boards are updated.",
     )
+    name_input("companies_name_import")
     st.button("Import", on_click=_import)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,10 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from app import jobs_view, queries, store, ui
+from app import activity, jobs_view, queries, store, team, ui
+from app.edit_form import EditForm
 from app.jobs_view import DAY_CHOICES, NEW_CHOICES, NEW_LABELS, PAGE_SIZE, SORT_LABELS, Filters
+from app.people import PermissionDenied, Person
 from app.plain import md_line
 from app.queries import WORKPLACES, JobFilters
 
@@ -155,20 +158,54 @@ _COLUMNS = {
 }
 
 
-def _table(frame: pl.DataFrame, key: str, show_closed: bool) -> str | None:
-    """The page of jobs with single-row selection; returns the selected job id."""
+def _table(frame: pl.DataFrame, key: str, show_closed: bool) -> list[str]:
+    """The page of jobs with row selection; returns the selected job ids (one opens its
+    detail, several offer bulk triage)."""
     columns = [c for c in _COLUMNS if show_closed or c != "closed_at"]
     event = st.dataframe(
         frame,
         key=key,
         on_select="rerun",
-        selection_mode="single-row",
+        selection_mode="multi-row",
         hide_index=True,
         column_order=columns,
         column_config=_COLUMNS,
     )
-    rows = event.selection.rows
-    return str(frame["job_id"][rows[0]]) if rows and rows[0] < frame.height else None
+    return [str(frame["job_id"][r]) for r in event.selection.rows if r < frame.height]
+
+
+def _bulk_apply(job_ids: list[str], what: str) -> None:
+    ss = st.session_state
+    status = ss.get("jobs_bulk_status") if what == "status" else None
+    starred = {"star": True, "unstar": False}.get(what)
+    try:
+        n = team.triage_jobs(ui.cursor(), ui.editor("jobs_bulk_name"), job_ids,
+                             status=status, starred=starred)
+    except (PermissionDenied, store.StoreError) as exc:
+        ss["jobs_bulk_msg"] = ("error", str(exc))
+        return
+    ui.note_write()
+    done = f"status {status}" if status else ("starred" if starred else "not starred")
+    ss["jobs_bulk_msg"] = ("success", f"{n} of {len(job_ids)} jobs set to {done}"
+                           + ("" if n == len(job_ids) else " (the others already were)"))
+
+
+def _bulk(job_ids: list[str]) -> None:
+    """Set the status or star of every selected job at once."""
+    with st.container(border=True):
+        st.markdown(f"**{len(job_ids)} jobs selected**: set for all of them")
+        ui.name_input("jobs_bulk_name")
+        pick, apply, star, unstar = st.columns([2, 1, 1, 1], vertical_alignment="bottom")
+        pick.selectbox("Set status", store.JOB_STATUSES, key="jobs_bulk_status")
+        apply.button("Apply status", on_click=_bulk_apply, args=(job_ids, "status"))
+        star.button("Star all", on_click=_bulk_apply, args=(job_ids, "star"))
+        unstar.button("Unstar all", on_click=_bulk_apply, args=(job_ids, "unstar"))
+
+
+def _bulk_message() -> None:
+    kind, text = st.session_state.pop("jobs_bulk_msg", (None, None))
+    if kind:
+        getattr(st, kind)(text)
 
 
 def _table_key(view: str, frame: pl.DataFrame) -> str:
@@ -197,36 +234,120 @@ def _follow_selection(selected: str | None, view: str, table_key: str) -> None:
 # -- detail -------------------------------------------------------------------------------
 
 
-def _save_annotations(job_id: str, suffix: str) -> None:
+FIELD_LABELS = {"status": "Status", "starred": "Starred", "notes": "Notes"}
+
+
+def _form(job_id: str) -> EditForm:
+    suffix = hashlib.sha1(job_id.encode()).hexdigest()[:12]
+    return EditForm(f"jobs_edit_{suffix}", {"status": f"jobs_edit_status_{suffix}",
+                                            "starred": f"jobs_edit_star_{suffix}",
+                                            "notes": f"jobs_edit_notes_{suffix}"})
+
+
+def _value(name: str, value: Any) -> str:
+    if name == "starred":
+        return "starred" if value in (True, "true") else "not starred"
+    text = str(value or "")
+    if name == "notes":
+        return f"“{text[:200]}{'…' if len(text) > 200 else ''}”" if text else "(empty)"
+    return f"**{text}**"
+
+
+def _save(job_id: str, form: EditForm, version: int, base: dict[str, Any],
+          mine: dict[str, Any]) -> None:
     ss = st.session_state
-    store.update_job(
-        ui.cursor(),
-        job_id,
-        status=ss[f"jobs_edit_status_{suffix}"],
-        starred=ss[f"jobs_edit_star_{suffix}"],
-        notes=ss[f"jobs_edit_notes_{suffix}"],
-    )
+    try:
+        result = team.save_job(ui.cursor(), ui.editor(f"{form.prefix}_name"), job_id,
+                               base_version=version, base=base, mine=mine)
+    except (PermissionDenied, store.StoreError) as exc:
+        ss[f"{form.prefix}_error"] = str(exc)
+        return
     ui.note_write()
-    ss["jobs_saved"] = job_id
+    form.after(ss, result, mine)
+    if result.ok:
+        ss["jobs_saved"] = (job_id, bool(result.saved))
+
+
+def _save_annotations(job_id: str) -> None:
+    form = _form(job_id)
+    version, base = form.base(st.session_state)
+    _save(job_id, form, version, base, form.mine(st.session_state))
+
+
+def _resolve(job_id: str, choice: str) -> None:
+    form = _form(job_id)
+    again = form.resolve(st.session_state, choice)
+    if again is None:
+        st.session_state["jobs_saved"] = (job_id, False)
+        return
+    _save(job_id, form, *again)
+
+
+def _conflicts(job_id: str, form: EditForm) -> None:
+    """Who changed what meanwhile: a conflict waits for a choice; others' changes to fields
+    left alone were kept and are said so."""
+    ss = st.session_state
+    for c in ss.pop(form.others_key, ()):
+        when = f" at {c.at:%H:%M} UTC" if c.at else ""
+        st.info(f"Kept {c.by}'s change made meanwhile{when}: {FIELD_LABELS[c.field]} → "
+                f"{_value(c.field, c.new)}.")
+    pending = ss.get(form.conflict_key)
+    if pending is None:
+        return
+    result, _mine = pending
+    for c in result.conflicts:
+        who = c.change.by if c.change else "someone"
+        when = f" at {c.change.at:%Y-%m-%d %H:%M} UTC" if c.change and c.change.at else ""
+        st.warning(f"Not saved: {who} changed {FIELD_LABELS[c.field]}{when} to "
+                   f"{_value(c.field, c.theirs)} while you edited it. Yours: "
+                   f"{_value(c.field, c.mine)}.", icon=":material/merge_type:")
+    buttons = [("Keep theirs", "theirs"), ("Apply mine", "mine")]
+    if any(c.field == "notes" for c in result.conflicts):
+        buttons.append(("Keep both", "both"))
+    for col, (label, choice) in zip(st.columns(len(buttons)), buttons, strict=True):
+        col.button(label, key=f"{form.prefix}_{choice}", on_click=_resolve,
+                   args=(job_id, choice))
 
 
 def _annotations(job: dict[str, Any]) -> None:
-    """The team's status, star and notes for one job, saved together."""
-    suffix = hashlib.sha1(job["job_id"].encode()).hexdigest()[:12]
-    with st.form(f"jobs_edit_{suffix}", border=True):
+    """The team's status, star and notes for one job; a save writes the fields changed."""
+    job_id = job["job_id"]
+    form = _form(job_id)
+    state = team.team_state(ui.cursor(), job_id)
+    if state is None:
+        return
+    form.track(st.session_state, *state)
+    with st.form(form.prefix, border=True):
         st.markdown("**Team notes**")
-        st.selectbox(
-            "Status", store.JOB_STATUSES, key=f"jobs_edit_status_{suffix}",
-            index=store.JOB_STATUSES.index(job["status"]),
-        )
-        st.toggle("Starred", value=bool(job["starred"]), key=f"jobs_edit_star_{suffix}")
-        st.text_area("Notes", value=job["notes"] or "", key=f"jobs_edit_notes_{suffix}")
-        st.form_submit_button(
-            "Save", type="primary", on_click=_save_annotations, args=(job["job_id"], suffix)
-        )
-    if st.session_state.pop("jobs_saved", None) == job["job_id"]:
-        st.success("Saved: everyone now sees this status, star and notes.")
-        st.toast("Saved")
+        st.selectbox("Status", store.JOB_STATUSES, key=form.keys["status"])
+        st.toggle("Starred", key=form.keys["starred"])
+        st.text_area("Notes", key=form.keys["notes"], max_chars=team.MAX_NOTES)
+        ui.name_input(f"{form.prefix}_name")
+        st.form_submit_button("Save", type="primary", on_click=_save_annotations,
+                              args=(job_id,))
+    if error := st.session_state.pop(f"{form.prefix}_error", None):
+        st.error(error)
+    _conflicts(job_id, form)
+    saved = st.session_state.pop("jobs_saved", None)
+    if saved and saved[0] == job_id:
+        if saved[1]:
+            st.success("Saved: everyone now sees this status, star and notes.")
+            st.toast("Saved")
+        else:
+            st.caption("Nothing to save: these are the team's current values.")
+    _history(job_id)
+
+
+def _history(job_id: str) -> None:
+    history = activity.job_history(ui.cursor(), job_id)
+    with st.expander(f"History ({history.height})", expanded=False):
+        if history.is_empty():
+            st.caption("No changes yet.")
+        for r in history.iter_rows(named=True):
+            who = r["who"] if r["verified"] else f"{r['who']} (unverified)"
+            name = r["kind"].removeprefix("job.")
+            st.markdown(f"{r['at']:%Y-%m-%d %H:%M} · **{who}** · {FIELD_LABELS.get(name, name)}: "
+                        f"{_value(name, r['old'])} → {_value(name, r['new'])}")
 
 
 def _description(job: dict[str, Any]) -> None:
@@ -305,6 +426,25 @@ def _empty_state() -> None:
 # -- the page -----------------------------------------------------------------------------
 
 
+def _last_visit(person: Person) -> datetime | None:
+    """This person's visit before this session (recorded once per session and person)."""
+    ss = st.session_state
+    if ss.get("jobs_visit_of") != person.key:
+        ss["jobs_visit_of"] = person.key
+        ss["jobs_last_visit"] = team.begin_visit(ui.cursor(), person)
+    return ss.get("jobs_last_visit")
+
+
+def _visit_caption(person: Person, last_visit: datetime | None) -> str:
+    if person.anonymous:
+        return ("Visits are kept per person: give your name (or log in) and your next visit "
+                "lists only what is new since this one.")
+    if last_visit is None:
+        return "Your first visit: every job is new to you."
+    return f"Jobs first seen since your last visit ({last_visit:%Y-%m-%d %H:%M} UTC)."
+
+
+
 def main() -> None:
     st.title("Jobs")
     con = ui.cursor()
@@ -320,7 +460,9 @@ def main() -> None:
     if st.session_state.get("jobs_sig", view.view_key()) != view.view_key():
         st.session_state["jobs_page"] = 1
     st.session_state["jobs_sig"] = view.view_key()
-    filters = jobs_view.job_filters(view)
+    person = ui.current_person()
+    last_visit = _last_visit(person)
+    filters = jobs_view.job_filters(view, last_visit)
 
     total = _count(con, filters, version)
     offset = _pager(total, filters)
@@ -329,7 +471,13 @@ def main() -> None:
     shown_key = f"{view.view_key()}_{offset}"
     table_key = _table_key(shown_key, frame)
     with_closed = filters.include_closed or filters.closed_in_latest_run
-    _follow_selection(_table(frame, table_key, with_closed), shown_key, table_key)
+    picked = _table(frame, table_key, with_closed)
+    _follow_selection(picked[0] if len(picked) == 1 else None, shown_key, table_key)
+    if len(picked) > 1:
+        _bulk(picked)
+    _bulk_message()
+    if view.new == "visit":
+        st.caption(_visit_caption(person, last_visit))
     if not total:
         st.caption("No job matches these filters.")
     _sync_url(view)

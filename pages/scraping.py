@@ -11,6 +11,7 @@ import polars as pl
 import streamlit as st
 
 from app import registry, runs, ui
+from app.people import PermissionDenied
 from app.plain import md_escape
 from app.registry import RunSnapshot
 
@@ -23,12 +24,13 @@ STARTED_TOAST = "_scraping_started_toast"
 
 st.title("Scraping")
 reg = registry.holder()
+person = ui.current_person()
 if st.session_state.pop(STARTED_TOAST, False):
     st.toast("Scrape started", icon=":material/play_circle:")
 
 left, right, _ = st.columns([1, 1, 4])
 if left.button("Start scrape", type="primary"):
-    if reg.start("manual"):
+    if reg.start("manual", person):
         # The sidebar indicator was drawn before this click was handled: redraw the whole
         # page so it shows the run at once; the toast is carried over the rerun.
         st.session_state[STARTED_TOAST] = True
@@ -36,7 +38,7 @@ if left.button("Start scrape", type="primary"):
     else:
         st.toast("A scrape is already running", icon=":material/hourglass_top:")
 if right.button("Cancel"):
-    if reg.cancel():
+    if reg.cancel(person):
         st.toast("Cancelling the scrape…", icon=":material/cancel:")
     else:
         st.toast("No scrape is running", icon=":material/info:")
@@ -159,10 +161,16 @@ def workers_panel() -> None:
 
 def schedule_panel() -> None:
     current = reg.schedule_minutes() or 0
+    ui.name_input("schedule_name")
     minutes = st.number_input("Scheduled refresh every (minutes, 0 = off)", min_value=0,
-                              max_value=7 * 24 * 60, value=current, step=15)
+                              max_value=7 * 24 * 60, value=current, step=15,
+                              disabled=not person.admin,
+                              help=None if person.admin else "Only admins change the schedule.")
     if minutes != current:
-        reg.set_schedule(int(minutes))
+        try:
+            reg.set_schedule(int(minutes), ui.editor("schedule_name"))
+        except PermissionDenied as exc:
+            st.error(str(exc))
     due = reg.next_due()
     st.caption(f"Next scheduled scrape: {due:%Y-%m-%d %H:%M} UTC" if due
                else "Scheduled refresh is off.")

@@ -9,8 +9,10 @@ from pathlib import Path
 import duckdb
 import pytest
 import streamlit as st
+from streamlit.testing.v1 import AppTest
 
 from app.db import connect
+from app.ui import NAME_KEY
 from scraper.netguard import ALLOW_PRIVATE_ENV
 
 # Redis, Celery workers and the `mode` fixture (in-process / 1 worker / 2 workers).
@@ -18,6 +20,13 @@ pytest_plugins = ["tests.remote_services"]
 
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = str(ROOT / "app" / "main.py")
+
+
+def named(at: AppTest, name: str = "Tester") -> AppTest:
+    """The session as someone who gave their name (with no login configured, the app asks
+    for one at the first edit; tests of other behaviour skip the asking)."""
+    at.session_state[NAME_KEY] = name
+    return at
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from app import store
 from app.db import connect
 from app.plain import md_escape
 from scraper.models import Company, CompanyResult, Job
-from tests.conftest import MAIN
+from tests.conftest import MAIN, named
 
 PAGE = "../pages/companies.py"  # relative to app/main.py
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +29,7 @@ GLOBEX = Company("Globex", "greenhouse", "globex", "https://boards.greenhouse.io
 
 
 def open_page() -> AppTest:
-    at = AppTest.from_file(MAIN, default_timeout=30)
+    at = named(AppTest.from_file(MAIN, default_timeout=30))
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception

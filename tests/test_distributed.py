@@ -397,6 +397,7 @@ def test_scheduled_run_goes_to_the_workers_like_a_manual_one(
 ) -> None:
     from datetime import datetime, timedelta
 
+    from app.people import Person
     from app.registry import ScrapeRegistry
     from app.settings import Settings
 
@@ -405,7 +406,7 @@ def test_scheduled_run_goes_to_the_workers_like_a_manual_one(
     reg = ScrapeRegistry(con, settings=Settings(broker_url=one_worker.broker, timeout_s=5.0),
                          clock=lambda: now[0], poll_s=3600)
     try:
-        reg.set_schedule(60)
+        reg.set_schedule(60, Person("admin@example.com", "Admin", True, "oidc", admin=True))
         now[0] += timedelta(minutes=61)
         assert reg.tick()
         assert reg.join(60)

@@ -16,15 +16,18 @@ from streamlit.testing.v1 import AppTest
 from app import store
 from app.db import connect
 from scraper.models import Company, CompanyResult, Job
-from tests.conftest import MAIN
+from tests.conftest import MAIN, named
 from tests.test_queries import _IDS, seed_known_jobs, short
 
 OPEN = {"a1", "a2", "a4", "b1", "b2", "c1", "c2"}
 
 
-def open_jobs(query: dict[str, str] | None = None) -> AppTest:
-    """A new session on the Jobs page, optionally opened from a URL's query parameters."""
+def open_jobs(query: dict[str, str] | None = None, name: str | None = "Tester") -> AppTest:
+    """A new session on the Jobs page, optionally opened from a URL's query parameters, of
+    someone who gave their name (None: not yet, so an edit asks for it)."""
     at = AppTest.from_file(MAIN, default_timeout=30)
+    if name:
+        named(at, name)
     at.run()
     at.switch_page("../pages/jobs.py")
     for key, value in (query or {}).items():
@@ -119,16 +122,20 @@ def test_selecting_a_row_shows_its_detail(seeded: Path) -> None:
 
 
 def test_team_fields_saved_in_one_session_are_seen_by_a_new_one(seeded: Path) -> None:
-    at = open_jobs({"job": _IDS["b2"]})
+    at = open_jobs({"job": _IDS["b2"]}, name=None)
     status = next(s for s in at.selectbox if s.key and s.key.startswith("jobs_edit_status"))
     star = next(t for t in at.toggle if t.key and t.key.startswith("jobs_edit_star"))
     notes = next(t for t in at.text_area if t.key and t.key.startswith("jobs_edit_notes"))
     status.select("interviewing")
     star.set_value(True)
     notes.input("Call on Monday")
+    # With no login configured, the first edit asks who is editing.
+    next(t for t in at.text_input if t.label == "Your name").input("Robin")
     next(b for b in at.button if b.label == "Save").click().run()
     assert not at.exception
     assert [s.value for s in at.success] == ["Saved: everyone now sees this status, star and notes."]
+    assert ":material/person: Robin (unverified)" in at.sidebar.caption.values
+    assert not [t for t in at.text_input if t.label == "Your name"], "asked once"
 
     other = open_jobs({"status": "interviewing", "starred": "1"})
     assert shown(other) == ["b2"]

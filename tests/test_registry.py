@@ -14,6 +14,7 @@ import pytest
 
 from app import runs, store, ui
 from app.db import connect
+from app.people import Person
 from app.pipeline import CompanyProgress
 from app.registry import THREAD_NAME, CompanyRow, ScrapeRegistry
 from app.settings import Settings
@@ -21,6 +22,9 @@ from scraper.models import Company
 from scraper.simulator import Simulator
 
 Progress = Callable[[CompanyProgress], None]
+
+
+ADMIN = Person("admin@example.com", "Admin", verified=True, source="oidc", admin=True)
 
 
 def wait_for(check: Callable[[], bool], timeout: float = 10.0) -> None:
@@ -204,7 +208,7 @@ def test_schedule_starts_a_run_when_due(con, make_registry) -> None:
     reg = make_registry(pipeline=blocking_pipeline(release), clock=lambda: now[0], poll_s=0.02)
     assert (reg.schedule_minutes(), reg.next_due()) == (None, None)
 
-    reg.set_schedule(30)
+    reg.set_schedule(30, ADMIN)
     assert reg.next_due() == datetime(2026, 11, 28, 9, 30)
     time.sleep(0.1)
     assert run_rows(con) == []

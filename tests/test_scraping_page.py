@@ -171,6 +171,7 @@ def test_failed_company_shows_its_error_in_the_table(fake: FakePipeline) -> None
 def test_schedule_is_saved_and_shows_when_next_due(fake: FakePipeline) -> None:
     at = tab()
     assert "Scheduled refresh is off." in at.caption.values
+    at.text_input(key="schedule_name").input("Dana")
     at.number_input[0].set_value(60).run()
     assert not at.exception
     assert store.get_setting(ui.connection(), "schedule_minutes") == "60"

@@ -48,6 +48,8 @@ def test_fetch_settings_carry_the_limits() -> None:
         ({"JOBSCRAPER_TIMEOUT_S": "0"}, "JOBSCRAPER_TIMEOUT_S=0 is out of range"),
         ({"JOBSCRAPER_SCHEDULE": "1.5"}, "JOBSCRAPER_SCHEDULE='1.5' is not a whole number"),
         ({"JOBSCRAPER_DETAIL_CAP": "-1"}, "JOBSCRAPER_DETAIL_CAP=-1 is out of range: use 0 to 100000"),
+        ({"JOBSCRAPER_USER_HEADER": "X-Email: x"},
+         "JOBSCRAPER_USER_HEADER='X-Email: x' is not an HTTP header name"),
     ],
 )
 def test_bad_values_get_clear_errors(env: dict[str, str], message: str) -> None:
@@ -59,3 +61,11 @@ def test_bad_values_get_clear_errors(env: dict[str, str], message: str) -> None:
 def test_a_folder_as_database_path_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="is a folder: give a file path"):
         load_settings({"JOBSCRAPER_DB": str(tmp_path)})
+
+
+def test_people_settings() -> None:
+    conf = load_settings({"JOBSCRAPER_USER_HEADER": " X-Forwarded-Email ",
+                          "JOBSCRAPER_ADMINS": "Alice@Example.com, ,Dana "})
+    assert (conf.user_header, conf.admins) == (
+        "X-Forwarded-Email", frozenset({"alice@example.com", "dana"}))
+    assert (load_settings({}).user_header, load_settings({}).admins) == (None, frozenset())
