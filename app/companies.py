@@ -26,6 +26,7 @@ import duckdb
 import polars as pl
 
 from app import store
+from app.plain import csv_cell, from_csv_cell
 from scraper.detect import UNKNOWN_HOST
 from scraper.errors import DetectError
 from scraper.fetch import FetchSettings
@@ -208,7 +209,7 @@ def parse_csv(text: str) -> list[Entry]:
     reader.fieldnames = header
     entries = []
     for row in reader:
-        values = {k: (v or "").strip() for k, v in row.items() if isinstance(k, str)}
+        values = {k: from_csv_cell((v or "").strip()) for k, v in row.items() if isinstance(k, str)}
         if any(values.values()):
             entries.append(_config_entry(f"row {reader.line_num}", values))
     return mark_duplicates(entries)
@@ -274,9 +275,8 @@ def to_csv(rows: Sequence[Mapping[str, Any]]) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for r in rows:
-        writer.writerow(
-            [r["name"], r["url"], r["ats"], r["board"], str(bool(r["enabled"])).lower()]
-        )
+        writer.writerow([csv_cell(str(r[k])) for k in ("name", "url", "ats", "board")]
+                        + [str(bool(r["enabled"])).lower()])
     return buf.getvalue()
 
 

@@ -49,3 +49,19 @@ def md_line(text: str | None) -> str:
     """``text`` on one line (runs of whitespace, newlines included, become one space) and
     escaped: for headings, captions and labels, where a newline would start a new block."""
     return md_escape(_SPACES.sub(" ", text or "").strip())
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK(…), +cmd|…);
+# a leading apostrophe makes it text and is not shown (OWASP's advice for CSV injection).
+FORMULA_START = "=+-@\t\r"
+FORMULA_PATTERN = r"^[=+\-@\t\r]"
+
+
+def csv_cell(text: str) -> str:
+    """``text`` safe as a CSV cell opened in a spreadsheet."""
+    return "'" + text if text[:1] and text[0] in FORMULA_START else text
+
+
+def from_csv_cell(text: str) -> str:
+    """``csv_cell`` undone, so an exported list imports back as it was."""
+    return text[1:] if text[:1] == "'" and text[1:2] and text[1] in FORMULA_START else text
