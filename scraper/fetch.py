@@ -133,6 +133,13 @@ def _redirect_target(url: str, current: str, location: str) -> str:
     return target
 
 
+def _one_line(text: str, cap: int = 160) -> str:
+    """A library's message as one short line: a garbage status line or body would otherwise
+    put a kilobyte of raw bytes over several lines into the company's error."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= cap else flat[: cap - 1] + "…"
+
+
 def _status_reason(status: int) -> str:
     try:
         phrase = HTTPStatus(status).phrase.lower()
@@ -151,7 +158,7 @@ def _connection_reason(exc: aiohttp.ClientError) -> str:
         return "connection reset"
     if isinstance(exc, aiohttp.ClientPayloadError):
         return "connection reset"
-    return f"connection error ({type(exc).__name__}: {exc})"
+    return f"connection error ({type(exc).__name__}: {_one_line(str(exc))})"
 
 
 HostKey = tuple[str, int | None]
@@ -433,7 +440,7 @@ class Fetcher:
         except aiohttp.InvalidURL:
             raise FetchError(url, "invalid URL") from None
         except aiohttp.ClientResponseError as exc:
-            raise FetchError(url, f"bad response ({exc.message})", exc.status) from None
+            raise FetchError(url, f"bad response ({_one_line(exc.message)})", exc.status) from None
         except aiohttp.ClientConnectorDNSError as exc:
             if isinstance(exc.os_error, BlockedAddress):
                 raise exc.os_error from None
@@ -483,3 +490,7 @@ def decode_json(resp: Response) -> Any:
         raise FetchError(
             resp.url, f"invalid JSON at line {exc.lineno} column {exc.colno}", resp.status
         ) from None
+    except ValueError:  # an integer of over 4,300 digits
+        raise FetchError(resp.url, "invalid JSON (a number over 4,300 digits)", resp.status) from None
+    except RecursionError:
+        raise FetchError(resp.url, "invalid JSON (nested too deeply)", resp.status) from None
