@@ -1,4 +1,4 @@
-"""`jobscraper` commands: parse, detect, scrape, simulate, worker (see DESIGN.md, Command line)."""
+"""`jobscraper` commands: parse, detect, scrape, reindex, search, simulate, worker (DESIGN.md)."""
 
 from __future__ import annotations
 
@@ -103,6 +103,18 @@ def _scrape(args: argparse.Namespace) -> int:
     return cli_scrape(db=args.db, companies_file=args.companies)
 
 
+def _reindex(args: argparse.Namespace) -> int:
+    from app.search.cli import cli_reindex
+
+    return cli_reindex(db=args.db)
+
+
+def _search(args: argparse.Namespace) -> int:
+    from app.search.cli import cli_search
+
+    return cli_search(db=args.db, query=args.query, limit=args.limit)
+
+
 def _simulate(args: argparse.Namespace) -> int:
     from scraper.simulator import cli_simulate
 
@@ -113,6 +125,22 @@ def _simulate(args: argparse.Namespace) -> int:
         seed=args.seed,
         write_companies=args.write_companies,
     )
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not 1 or more")
+    return value
+
+
+def _search_help() -> str:
+    from app.search.query import HELP
+
+    return HELP
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -149,6 +177,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help="DuckDB file (default: $JOBSCRAPER_DB or data/jobs.duckdb)")
     p.add_argument("--companies", help="companies TOML to upsert before the run")
     p.set_defaults(func=_scrape)
+
+    p = sub.add_parser("reindex", help="rebuild the full-text search index from the database")
+    p.add_argument("--db", help="DuckDB file (default: $JOBSCRAPER_DB or data/jobs.duckdb)")
+    p.set_defaults(func=_reindex)
+
+    p = sub.add_parser("search", help="print the open jobs best matching a search, for scripts",
+                       description="Prints job id, company, title and score, tab-separated. "
+                       + _search_help())
+    p.add_argument("query")
+    p.add_argument("--db", help="DuckDB file (default: $JOBSCRAPER_DB or data/jobs.duckdb)")
+    p.add_argument("--limit", type=_positive, default=20, help="how many (default 20)")
+    p.set_defaults(func=_search)
 
     p = sub.add_parser("simulate", help="serve simulated boards of every format on 127.0.0.1")
     p.add_argument("--port", type=int, default=8700, help="first port (boards spread over a few)")

@@ -121,6 +121,15 @@ MIGRATIONS: list[tuple[str, str]] = [
         "ALTER TABLE jobs ADD COLUMN closed_run INTEGER;",
     ),
     (
+        # The search index keys its documents by an integer: a million matching ids then
+        # travel to DuckDB as one column. Filled for existing rows and by every insert.
+        "0012_jobs_doc_key",
+        """
+        CREATE SEQUENCE IF NOT EXISTS job_doc_key_seq START 1;
+        ALTER TABLE jobs ADD COLUMN doc_key BIGINT DEFAULT nextval('job_doc_key_seq');
+        """,
+    ),
+    (
         # The normalized employment type beside the board's text. Rescrapes set it from
         # scraper.normalize.normalize_employment_type; this backfill is the same rules in
         # SQL (RE2), as they stood when it was written, for rows no scrape will see again.

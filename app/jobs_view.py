@@ -28,6 +28,7 @@ from app.store import JOB_STATUSES
 PAGE_SIZE = 100
 WIDGET_PREFIX = "jobs_"
 SORT_LABELS = {
+    "relevance": "Relevance (with a search; else Posted)",
     "posted": "Posted",
     "first_seen": "First seen",
     "salary": "Salary (annualized)",
@@ -64,7 +65,7 @@ class Filters:
     starred: bool = False
     closed: bool = False  # include closed jobs
     new: str = ""  # one of NEW_CHOICES
-    sort: str = "posted"
+    sort: str = "relevance"  # best match first with a search, newest posting without
     asc: bool = False
     page: int = 1
 
@@ -93,7 +94,7 @@ class Filters:
             starred=params.get("starred") == "1",
             closed=params.get("closed") == "1",
             new=_choice(params.get("new"), NEW_CHOICES, ""),
-            sort=_choice(params.get("sort"), SORT_LABELS, "posted"),
+            sort=_choice(params.get("sort"), SORT_LABELS, "relevance"),
             asc=params.get("asc") == "1",
             page=max(_int(params.get("page")) or 1, 1),
         )

@@ -90,6 +90,9 @@ class RunSummary:
 
 
 ProgressHandler = Callable[[CompanyProgress], None]
+# Called by the writer right after a batch of results commits, with the counts it saved
+# (the search index follows the database this way); its errors are logged, never raised.
+CommitHook = Callable[[duckdb.DuckDBPyConnection, int, Sequence[store.ResultCounts]], None]
 
 
 @dataclass
@@ -101,6 +104,7 @@ class _Writer:
     run_id: int
     seen_at: datetime
     on_progress: ProgressHandler | None
+    on_commit: CommitHook | None = None
     inbox: queue.Queue[CompanyResult | None] = field(default_factory=queue.Queue)
     saved: list[CompanyProgress] = field(default_factory=list)
     error: str | None = None
@@ -136,10 +140,19 @@ class _Writer:
                 self._emit(CompanyProgress(r.company, "failed", len(r.jobs), 0, 0,
                                            r.duration_ms, f"not saved: {exc}"))
             return
+        self._after_commit(counts)
         for r, c in zip(batch, counts, strict=True):
             # The store may turn an empty "ok" board into a failure: report what it saved.
             self._emit(CompanyProgress(r.company, c.state, c.jobs_seen, c.jobs_new,
                                        c.jobs_closed, r.duration_ms, c.error))
+
+    def _after_commit(self, counts: Sequence[store.ResultCounts]) -> None:
+        if self.on_commit is None:
+            return
+        try:
+            self.on_commit(self.con, self.run_id, counts)
+        except Exception:  # noqa: BLE001 - the data is saved; derived data catches up later
+            log.exception("post-commit hook failed for run %s", self.run_id)
 
     def _record_failure(self, result: CompanyResult, error: str) -> None:
         """Save ``result`` as failed without its jobs (closing nothing), so the run's counts
@@ -170,18 +183,20 @@ def run_scrape(
     on_progress: ProgressHandler | None = None,
     cancel: threading.Event | None = None,
     runner: Runner | None = None,
+    on_commit: CommitHook | None = None,
 ) -> RunSummary:
     """Scrape ``companies`` into run ``run_id`` (already started), saving each company as it
     ends, then finish the run row: finished, cancelled (``cancel`` was set) or failed.
     ``runner`` fetches and parses (default: in-process, ``scraper.runner.scrape``).
 
     ``on_progress`` is called from two threads: 'running' from the runner's thread, final
-    states from the writer (after the save); it must be quick and thread-safe."""
+    states from the writer (after the save); it must be quick and thread-safe.
+    ``on_commit`` runs on the writer thread after each batch commits (see CommitHook)."""
     started = time.monotonic()
     now = datetime.now(UTC)
     workers: dict[Company, str] = {}
     report = _with_worker(on_progress, workers) if on_progress is not None else None
-    writer = _Writer(con.cursor(), run_id, now.replace(tzinfo=None), report)
+    writer = _Writer(con.cursor(), run_id, now.replace(tzinfo=None), report, on_commit)
     thread = threading.Thread(target=writer.run, name=f"jobscraper-writer-{run_id}", daemon=True)
     thread.start()
 
@@ -287,7 +302,11 @@ def cli_scrape(*, db: str | None, companies_file: str | None) -> int:
     except (SettingsError, DatabaseLockedError) as exc:
         print(f"jobscraper scrape: {exc}", file=sys.stderr)
         return 1
+    index = None
     try:
+        from app.search.cli import open_current_index
+
+        index = open_current_index(con, Path(db or conf.db_path), conf, "jobscraper scrape")
         companies = _companies_to_scrape(con, companies_file, conf.companies_path)
         if not companies:
             print("jobscraper scrape: no enabled companies: give --companies FILE "
@@ -299,6 +318,7 @@ def cli_scrape(*, db: str | None, companies_file: str | None) -> int:
         with _cancel_on_sigterm(cancel):
             summary = run_scrape(con, run_id, companies, settings=conf.fetch_settings(),
                                  on_progress=_print_progress, runner=runner_for(conf),
+                                 on_commit=index.after_commit if index else None,
                                  cancel=cancel)
         print(summary_line(summary), flush=True)
         if cancel.is_set():
@@ -311,6 +331,8 @@ def cli_scrape(*, db: str | None, companies_file: str | None) -> int:
         print(f"jobscraper scrape: {exc}", file=sys.stderr)
         return 1
     finally:
+        if index is not None:
+            index.flush()  # the index follows the last batch before the database closes
         con.close()
 
 

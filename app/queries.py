@@ -4,6 +4,8 @@ identifiers (sort columns) come only from the fixed whitelists below."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -39,7 +41,24 @@ EXPORT_COLUMNS = (
     "first_seen_at, last_seen_at, closed_at, status, starred, notes, description_text"
 )
 
+RELEVANCE = "relevance"  # with a search: the index's score (app.search)
+
 _SEARCHED = ("title", "company", "location", "department", "description_text")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHits:
+    """What a full-text search matched (see ``app.search``), for the queries to join: every
+    match with its score (``frame``: doc_key, score), or, for a query matching most jobs,
+    every indexed job it does not match (``negated``; ``frame``: doc_key) with ``best(k)``
+    giving the k best matches for relevance order. Jobs with a key above ``max_key`` are not
+    indexed yet, so match nothing."""
+
+    frame: pl.DataFrame
+    negated: bool = False
+    best: Callable[[int], pl.DataFrame] | None = None
+    max_key: int = 0
+    total: int = 0  # how many indexed jobs match
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +93,12 @@ def _utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _where(filters: JobFilters) -> tuple[str, list[Any]]:
-    """The WHERE clause (always present) and its parameters for ``filters``."""
+def _where(filters: JobFilters, *, scan: bool = True) -> tuple[str, list[Any]]:
+    """The WHERE clause (always present) and its parameters for ``filters``; ``scan``: the
+    search text as a substring scan (the search index's hits replace it when given)."""
     parts: list[str] = []
     params: list[Any] = []
-    for word in filters.search.split():
+    for word in filters.search.split() if scan else ():
         # contains() matches literally: %, _, quotes and backslashes are plain characters.
         anywhere = " OR ".join(f"contains(lower(coalesce({c}, '')), lower(?))" for c in _SEARCHED)
         parts.append(f"({anywhere})")
@@ -123,6 +143,36 @@ def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> pl.Da
     return con.sql(sql, params=params).pl()
 
 
+@contextmanager
+def _jobs_source(
+    con: duckdb.DuckDBPyConnection, filters: JobFilters, hits: SearchHits | None,
+    ranked: pl.DataFrame | None = None,
+) -> Iterator[tuple[duckdb.DuckDBPyConnection, str, str, list[Any]]]:
+    """(cursor, FROM clause, WHERE clause, params): the jobs narrowed to the search index's
+    ``hits`` when there are hits for a search (joined to ``ranked`` (doc_key, score) when
+    given, for the best matches' order), else the jobs table with the search as a
+    substring scan."""
+    cur = con.cursor()
+    try:
+        if hits is None or not filters.search:
+            where, params = _where(filters)
+            yield cur, "jobs", where, params
+            return
+        where, params = _where(filters, scan=False)
+        if ranked is not None:
+            cur.register("search_hits", ranked.to_arrow())
+            yield cur, "jobs JOIN search_hits USING (doc_key)", where, params
+        elif not hits.negated:
+            cur.register("search_hits", hits.frame.to_arrow())
+            yield cur, "jobs JOIN search_hits USING (doc_key)", where, params
+        else:
+            cur.register("search_misses", hits.frame.select("doc_key").to_arrow())
+            yield (cur, "jobs ANTI JOIN search_misses USING (doc_key)",
+                   f"{where} AND doc_key <= ?", [*params, hits.max_key])
+    finally:
+        cur.close()
+
+
 def jobs_page(
     con: duckdb.DuckDBPyConnection,
     filters: JobFilters,
@@ -131,33 +181,75 @@ def jobs_page(
     descending: bool = True,
     offset: int = 0,
     limit: int = 100,
+    hits: SearchHits | None = None,
 ) -> pl.DataFrame:
-    """One page of the filtered jobs (display columns only), sorted; ties broken by job_id."""
-    if sort not in SORTS:
-        raise ValueError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
-    where, params = _where(filters)
+    """One page of the filtered jobs (display columns only), sorted; ties broken by job_id.
+    ``hits``: the search index's matches for ``filters.search`` (see ``app.search``);
+    ``relevance`` sorts by their score (by posting date when there are none)."""
+    if sort not in SORTS and sort != RELEVANCE:
+        raise ValueError(f"unknown sort {sort!r}: use one of {RELEVANCE}, {', '.join(SORTS)}")
     direction = "DESC" if descending else "ASC"
-    sql = (
-        f"SELECT {PAGE_COLUMNS} FROM jobs {where} "
-        f"ORDER BY {SORTS[sort]} {direction} NULLS LAST, job_id LIMIT ? OFFSET ?"
-    )
-    return _frame(con, sql, [*params, max(limit, 0), max(offset, 0)])
+    searched = hits is not None and bool(filters.search)
+    if sort == RELEVANCE and searched and hits is not None and hits.negated:
+        return best_matches(con, filters, hits, PAGE_COLUMNS, direction, offset, limit)
+    order = ("score" if searched else SORTS["posted"]) if sort == RELEVANCE else SORTS[sort]
+    with _jobs_source(con, filters, hits) as (cur, source, where, params):
+        sql = (
+            f"SELECT {PAGE_COLUMNS} FROM {source} {where} "
+            f"ORDER BY {order} {direction} NULLS LAST, job_id LIMIT ? OFFSET ?"
+        )
+        return _frame(cur, sql, [*params, max(limit, 0), max(offset, 0)])
 
 
-def jobs_count(con: duckdb.DuckDBPyConnection, filters: JobFilters) -> int:
-    """How many jobs match ``filters``."""
+def best_matches(con: duckdb.DuckDBPyConnection, filters: JobFilters, hits: SearchHits,
+                 columns: str, direction: str = "DESC", offset: int = 0, limit: int = 100,
+                 ) -> pl.DataFrame:
+    """``columns`` (``score`` among them if wanted) of the filtered best matches, ranked.
+    For a query matching most jobs the filters run over its best matches, four times more
+    of them each round until the page is full or all were taken."""
+    want = max(offset, 0) + max(limit, 0)
+    k = max(1_000, 4 * want)
+    while True:
+        ranked = hits.best(k) if hits.negated and hits.best is not None else None
+        with _jobs_source(con, filters, hits, ranked) as (cur, source, where, params):
+            sql = (f"SELECT {columns} FROM {source} {where} "
+                   f"ORDER BY score {direction} NULLS LAST, job_id LIMIT ? OFFSET ?")
+            page = _frame(cur, sql, [*params, max(limit, 0), max(offset, 0)])
+        if ranked is None or page.height >= limit or ranked.height < k:
+            return page
+        k *= 4
+
+
+def jobs_count(
+    con: duckdb.DuckDBPyConnection, filters: JobFilters, *, hits: SearchHits | None = None
+) -> int:
+    """How many jobs match ``filters`` (``hits`` as for ``jobs_page``)."""
     # ``where`` is built only from fixed fragments in _where; every value is in ``params``.
-    where, params = _where(filters)
-    # fetchall, not fetchone: DuckDB 2 keeps a half-read result open on the connection.
-    rows = con.execute(f"SELECT count(*) FROM jobs {where}", params).fetchall()
+    with _jobs_source(con, filters, hits) as (cur, source, where, params):
+        # fetchall, not fetchone: DuckDB 2 keeps a half-read result open on the connection.
+        rows = cur.execute(f"SELECT count(*) FROM {source} {where}", params).fetchall()
     return int(rows[0][0])
 
 
-def export_jobs(con: duckdb.DuckDBPyConnection, filters: JobFilters) -> pl.DataFrame:
-    """Every job matching ``filters`` with its fields and the team's, newest posting first."""
-    where, params = _where(filters)
-    sql = f"SELECT {EXPORT_COLUMNS} FROM jobs {where} ORDER BY posted_at DESC NULLS LAST, job_id"
-    return _frame(con, sql, params)
+def export_jobs(
+    con: duckdb.DuckDBPyConnection, filters: JobFilters, *, hits: SearchHits | None = None
+) -> pl.DataFrame:
+    """Every job matching ``filters`` with its fields and the team's, best match first with a
+    search (``hits``), else newest posting first."""
+    ranked = None
+    if hits is not None and hits.negated and hits.best is not None and filters.search:
+        ranked = hits.best(max(hits.total, 1))  # every match, with its score
+    with _jobs_source(con, filters, hits, ranked) as (cur, source, where, params):
+        order = "score DESC" if "search_hits" in source else "posted_at DESC NULLS LAST"
+        sql = f"SELECT {EXPORT_COLUMNS} FROM {source} {where} ORDER BY {order}, job_id"
+        return _frame(cur, sql, params)
+
+
+def descriptions(con: duckdb.DuckDBPyConnection, job_ids: list[str]) -> dict[str, str | None]:
+    """job_id -> description text, for the snippets of a page of jobs."""
+    rows = con.execute("SELECT job_id, description_text FROM jobs WHERE list_contains(?, job_id)",
+                       [job_ids]).fetchall()
+    return {r[0]: r[1] for r in rows}
 
 
 def job_detail(con: duckdb.DuckDBPyConnection, job_id: str) -> dict[str, Any] | None:
@@ -180,6 +272,11 @@ def currency_options(con: duckdb.DuckDBPyConnection) -> list[str]:
         "GROUP BY salary_currency ORDER BY count(*) DESC, salary_currency"
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def job_count(con: duckdb.DuckDBPyConnection) -> int:
+    """How many jobs are stored, open or closed."""
+    return int(con.execute("SELECT count(*) FROM jobs").fetchall()[0][0])
 
 
 def has_jobs(con: duckdb.DuckDBPyConnection) -> bool:

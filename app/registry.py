@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import inspect
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -152,8 +153,10 @@ class ScrapeRegistry:
         pipeline: Pipeline | None = None,
         clock: Callable[[], datetime] = store.utcnow,
         poll_s: float = 5.0,
+        on_commit: pipeline_module.CommitHook | None = None,
     ) -> None:
         self._con = con
+        self._on_commit = on_commit
         self._settings = settings or Settings()
         # None: look app.pipeline.run_scrape up at each run (the CLI's function, patchable).
         self._pipeline = pipeline
@@ -276,7 +279,11 @@ class ScrapeRegistry:
         fetch = self._settings.fetch_settings()
         run = self._pipeline or self._default_pipeline()
         try:
-            run(cur, run_id, companies, settings=fetch, on_progress=self._fold, cancel=cancel)
+            # Pipelines that take the post-commit hook get it (test doubles need not).
+            takes_hook = "on_commit" in inspect.signature(run).parameters
+            hook = {"on_commit": self._on_commit} if self._on_commit and takes_hook else {}
+            run(cur, run_id, companies, settings=fetch, on_progress=self._fold, cancel=cancel,
+                **hook)
         except Exception as exc:  # noqa: BLE001 - any crash must end the run row, with its text
             log.exception("scrape run %s crashed", run_id)
             store.finish_run(cur, run_id, "failed", f"{type(exc).__name__}: {exc}")
@@ -379,7 +386,9 @@ def _release(holder: ScrapeRegistry) -> None:
 
 @st.cache_resource(show_spinner=False, on_release=_release)
 def _holder(_con: duckdb.DuckDBPyConnection) -> ScrapeRegistry:
-    return ScrapeRegistry(_con, settings=ui.settings())
+    index = ui.search_index()
+    return ScrapeRegistry(_con, settings=ui.settings(),
+                          on_commit=index.after_commit if index is not None else None)
 
 
 def holder() -> ScrapeRegistry:

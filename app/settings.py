@@ -29,6 +29,7 @@ class Settings:
     timeout_s: float = 20.0
     schedule_minutes: int | None = None
     detail_cap: int = 200
+    index_path: Path | None = None
     user_header: str | None = None
     admins: frozenset[str] = frozenset()
     broker_url: str | None = None  # JOBSCRAPER_BROKER: None scrapes in-process
@@ -43,6 +44,13 @@ class Settings:
         from scraper.remote.common import safe_url
 
         return f"Celery workers via {safe_url(self.broker_url)}"
+
+    def search_index_path(self, db_path: Path | None = None) -> Path:
+        """Where the search index of ``db_path`` (default: this database) lives:
+        JOBSCRAPER_INDEX, else ``<db file>.search/`` beside it."""
+        from app.search.index import default_path
+
+        return self.index_path or default_path(db_path or self.db_path)
 
     def fetch_settings(self) -> FetchSettings:
         """The fetch layer's limits for a scrape run with these settings."""
@@ -91,6 +99,16 @@ def _path(env: Mapping[str, str], name: str, default: Path) -> Path:
     return path
 
 
+def _folder(env: Mapping[str, str], name: str) -> Path | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    path = Path(raw).expanduser()
+    if path.exists() and not path.is_dir():
+        raise SettingsError(f"{name}={raw!r} is a file: give a folder for the search index")
+    return path
+
+
 _HEADER_NAME = re.compile(r"[A-Za-z0-9-]{1,100}")
 
 
@@ -130,6 +148,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         timeout_s=_float(env, "JOBSCRAPER_TIMEOUT_S", 20.0, 0.1, 600.0),
         schedule_minutes=schedule or None,
         detail_cap=_int(env, "JOBSCRAPER_DETAIL_CAP", 200, 0, 100_000),
+        index_path=_folder(env, "JOBSCRAPER_INDEX"),
         user_header=_header(env, "JOBSCRAPER_USER_HEADER"),
         admins=parse_admins(env.get("JOBSCRAPER_ADMINS")),
         broker_url=_broker(env),

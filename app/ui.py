@@ -10,14 +10,19 @@ import threading
 import duckdb
 import streamlit as st
 
-from app import people, store
+from app import people, queries, search, store
 from app.db import DatabaseLockedError, connect
 from app.people import Person
+from app.queries import SearchHits
+from app.search import ParsedQuery, SearchIndex, SearchIndexError, open_index
 from app.settings import Settings, SettingsError, load_settings
 from scraper.normalize import sanitize_html
 
 log = logging.getLogger(__name__)
 
+# Up to this many jobs the index catches up while the page waits (a second or two);
+# beyond, on a thread of its own with a progress bar.
+SMALL_CATCH_UP = 5_000
 _edits = 0
 _edits_lock = threading.Lock()
 
@@ -52,6 +57,77 @@ def connection() -> duckdb.DuckDBPyConnection:
         st.error(str(exc))
         st.stop()
         raise  # unreachable: st.stop() raises
+
+
+@st.cache_resource(show_spinner=False)
+def _search_index(_con: duckdb.DuckDBPyConnection) -> SearchIndex:
+    conf = settings()
+    return open_index(conf.db_path, conf.index_path)
+
+
+def search_index() -> SearchIndex | None:
+    """The database's search index (None, with a warning, when it cannot be opened)."""
+    try:
+        return _search_index(connection())
+    except SearchIndexError as exc:
+        st.warning(f"Search index unavailable, searching by scanning instead: {exc}")
+        return None
+
+
+def searchable_index() -> SearchIndex | None:
+    """The search index for this rerun, or None while it has nothing to search yet (the
+    caller scans instead). When it is behind the database it catches up on a thread of its
+    own, with a progress bar here; until then it answers as of its last update."""
+    index = search_index()
+    if index is None:
+        return None
+    version = data_version()
+    if not index.catching_up and index.checked_version != version:
+        # A batch the scrape's writer just committed is being indexed: give it a moment.
+        index.flush(1.0)
+        if index.is_current(cursor()):
+            index.checked_version = version
+        elif queries.job_count(cursor()) <= SMALL_CATCH_UP:
+            with st.spinner("Updating the search index…"):
+                index.catch_up(cursor())
+            index.checked_version = version
+        else:
+            index.catch_up_in_background(connection())
+            index.wait(1.0)
+    if index.catching_up:
+        _search_progress(index)
+    elif index.error:
+        st.warning(f"The search index could not catch up ({index.error}); results may miss "
+                   "the latest jobs. `jobscraper reindex` rebuilds it.")
+    return index if index.docs or not index.catching_up else None
+
+
+def search_hits(text: str) -> tuple[ParsedQuery, SearchHits | None, str]:
+    """The search box's ``text`` parsed, the index's hits for it (None: no search, or scan
+    instead) and a key naming what answered ("index <generation>" or "scan") for caches."""
+    index = searchable_index()
+    try:
+        parsed, hits = search.search_hits(index, text)
+    except SearchIndexError as exc:
+        st.warning(f"{exc}. Searching by scanning meanwhile.")
+        index = None
+        parsed, hits = search.search_hits(None, text)
+    return parsed, hits, f"index {index.generation}" if index is not None else "scan"
+
+
+def _search_progress(index: SearchIndex) -> None:
+    """A live progress bar of the index catching up; reruns the page when it is done."""
+
+    @st.fragment(run_every=1.0)
+    def progress() -> None:
+        if not index.catching_up:
+            st.rerun(scope="app")
+        done, total = index.progress
+        st.progress(done / total if total else 0.0,
+                    text=f"Updating the search index: {done:,} of {total:,} jobs. Searches "
+                    "use the previous index (or a slower scan) until it is done.")
+
+    progress()
 
 
 def cursor() -> duckdb.DuckDBPyConnection:

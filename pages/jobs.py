@@ -12,12 +12,12 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from app import activity, jobs_view, queries, store, team, ui
+from app import activity, jobs_view, queries, search, store, team, ui
 from app.edit_form import EditForm
 from app.jobs_view import DAY_CHOICES, NEW_CHOICES, NEW_LABELS, PAGE_SIZE, SORT_LABELS, Filters
 from app.people import PermissionDenied, Person
 from app.plain import md_line
-from app.queries import WORKPLACES, JobFilters
+from app.queries import WORKPLACES, JobFilters, SearchHits
 
 PAGES = Path(__file__).resolve().parent
 
@@ -40,9 +40,14 @@ def _currencies(_con: duckdb.DuckDBPyConnection, version: str) -> list[str]:
     return queries.currency_options(_con)
 
 
+# ``_hits`` are the search index's matches for ``filters.search`` (None: scan instead);
+# ``searched`` keys them: the index's generation, or "scan".
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
-def _count(_con: duckdb.DuckDBPyConnection, filters: JobFilters, version: str) -> int:
-    return queries.jobs_count(_con, filters)
+def _count(_con: duckdb.DuckDBPyConnection, filters: JobFilters, version: str,
+           _hits: SearchHits | None, searched: str) -> int:
+    return queries.jobs_count(_con, filters, hits=_hits)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -53,11 +58,20 @@ def _page(
     descending: bool,
     offset: int,
     version: str,
+    _hits: SearchHits | None,
+    searched: str,
 ) -> pl.DataFrame:
     frame = queries.jobs_page(
-        _con, filters, sort=sort, descending=descending, offset=offset, limit=PAGE_SIZE
+        _con, filters, sort=sort, descending=descending, offset=offset, limit=PAGE_SIZE,
+        hits=_hits,
     )
-    return queries.page_for_table(frame)
+    table = queries.page_for_table(frame)
+    if _hits is None:
+        return table
+    where = search.snippets(_con, search.parse(filters.search), table["job_id"].to_list())
+    return table.with_columns(
+        pl.Series("snippet", [where.get(j) for j in table["job_id"]], dtype=pl.String)
+        .fill_null(queries.BLANK))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -95,7 +109,10 @@ def _filter_widgets(companies: dict[int, str], currencies: list[str]) -> None:
     """The sidebar filters (each keyed ``jobs_<Filters field>``)."""
     with st.sidebar:
         st.header("Find jobs")
-        st.text_input("Search", key="jobs_q", placeholder="every word must match")
+        st.text_input("Search", key="jobs_q", placeholder='words, "a phrase", -not, title:word',
+                      help=search.HELP)
+        for hint in search.parse(st.session_state.get("jobs_q", "")).hints:
+            st.caption(f":material/info: {hint}")
         st.selectbox("Show", NEW_CHOICES, key="jobs_new", format_func=NEW_LABELS.__getitem__)
         st.multiselect(
             "Companies", list(companies), key="jobs_company", format_func=companies.__getitem__
@@ -125,7 +142,7 @@ def _move_page(step: int) -> None:
     st.session_state["jobs_page"] = max(st.session_state["jobs_page"] + step, 1)
 
 
-def _pager(total: int, filters: JobFilters) -> int:
+def _pager(total: int, filters: JobFilters, hits: SearchHits | None) -> int:
     """Page navigation; returns the 0-based offset of the page shown."""
     pages = jobs_view.page_count(total)
     st.session_state["jobs_page"] = min(max(st.session_state["jobs_page"], 1), pages)
@@ -137,13 +154,15 @@ def _pager(total: int, filters: JobFilters) -> int:
     first = jobs_view.page_offset(page, total)
     summary.markdown(f"**{jobs_view.shown_text(first, total)}** jobs")
     with export:
-        _export(filters, total)
+        _export(filters, hits, total)
     return first
 
 
 # Most useful first: the columns past the table's width need a sideways scroll.
 _COLUMNS = {
     "title": st.column_config.TextColumn("Title", width=230),
+    "snippet": st.column_config.TextColumn("Matched", width=320,
+                                           help="Where the description matches the search"),
     "url": st.column_config.LinkColumn("Posting", display_text="Open ↗", width=64),
     "company": st.column_config.TextColumn("Company", width=130),
     "location": st.column_config.TextColumn("Location", width=150),
@@ -161,7 +180,7 @@ _COLUMNS = {
 def _table(frame: pl.DataFrame, key: str, show_closed: bool) -> list[str]:
     """The page of jobs with row selection; returns the selected job ids (one opens its
     detail, several offer bulk triage)."""
-    columns = [c for c in _COLUMNS if show_closed or c != "closed_at"]
+    columns = [c for c in _COLUMNS if (show_closed or c != "closed_at") and c in frame.columns]
     event = st.dataframe(
         frame,
         key=key,
@@ -350,17 +369,22 @@ def _history(job_id: str) -> None:
                         f"{_value(name, r['old'])} → {_value(name, r['new'])}")
 
 
-def _description(job: dict[str, Any]) -> None:
-    # The scraper sanitizes already; cleaning again at render keeps a bad row inert.
-    if job["description_html"]:
+def _description(job: dict[str, Any], parsed: search.ParsedQuery) -> None:
+    # The scraper sanitizes already; cleaning again at render keeps a bad row inert (the
+    # highlighting sanitizes its output too).
+    if job["description_html"] and not parsed.empty:
+        st.html(search.highlight_html(job["description_html"], parsed))
+    elif job["description_html"]:
         ui.safe_html(job["description_html"])
+    elif job["description_text"] and not parsed.empty:
+        st.html(search.highlight_text(job["description_text"], parsed))
     elif job["description_text"]:
         st.text(job["description_text"])
     else:
         st.caption("No description was published.")
 
 
-def _detail_view(job: dict[str, Any]) -> None:
+def _detail_view(job: dict[str, Any], parsed: search.ParsedQuery) -> None:
     st.divider()
     st.subheader(md_line(job["title"]), anchor=False)
     if job["closed_at"]:
@@ -375,26 +399,26 @@ def _detail_view(job: dict[str, Any]) -> None:
     with notes:
         _annotations(job)
     with st.container(height=480, border=True):
-        _description(job)
+        _description(job, parsed)
 
 
 # -- export -------------------------------------------------------------------------------
 
 
 def _export_data(
-    con: duckdb.DuckDBPyConnection, filters: JobFilters, fmt: str
+    con: duckdb.DuckDBPyConnection, filters: JobFilters, hits: SearchHits | None, fmt: str
 ) -> Callable[[], bytes]:
     """The bytes of the whole filtered set, built only when the download is clicked (it runs
     outside the script, on a thread of its own: hence a cursor of its own)."""
 
     def build() -> bytes:
-        frame = queries.export_jobs(con.cursor(), filters)
+        frame = queries.export_jobs(con.cursor(), filters, hits=hits)
         return queries.csv_bytes(frame) if fmt == "csv" else queries.parquet_bytes(frame)
 
     return build
 
 
-def _export(filters: JobFilters, total: int) -> None:
+def _export(filters: JobFilters, hits: SearchHits | None, total: int) -> None:
     """CSV and Parquet downloads of every job matching the filters, not only this page."""
     with st.popover("Export", icon=":material/download:", disabled=not total,
                     help=f"Download all {total:,} jobs matching the filters"):
@@ -403,11 +427,11 @@ def _export(filters: JobFilters, total: int) -> None:
         con = ui.connection()
         csv_col, parquet_col = st.columns(2)
         csv_col.download_button(
-            "Download CSV", _export_data(con, filters, "csv"), file_name="jobs.csv",
+            "Download CSV", _export_data(con, filters, hits, "csv"), file_name="jobs.csv",
             mime="text/csv", on_click="ignore", key="jobs_dl_csv", disabled=not total,
         )
         parquet_col.download_button(
-            "Download Parquet", _export_data(con, filters, "parquet"), file_name="jobs.parquet",
+            "Download Parquet", _export_data(con, filters, hits, "parquet"), file_name="jobs.parquet",
             mime="application/vnd.apache.parquet", on_click="ignore", key="jobs_dl_parquet",
             disabled=not total,
         )
@@ -463,11 +487,13 @@ def main() -> None:
     person = ui.current_person()
     last_visit = _last_visit(person)
     filters = jobs_view.job_filters(view, last_visit)
+    parsed, hits, searched = ui.search_hits(filters.search)
+    filters = search.effective_filters(filters, parsed)
 
-    total = _count(con, filters, version)
-    offset = _pager(total, filters)
+    total = _count(con, filters, version, hits, searched)
+    offset = _pager(total, filters, hits)
     view = Filters.from_widgets(st.session_state)  # the pager may have moved the page
-    frame = _page(con, filters, view.sort, not view.asc, offset, version)
+    frame = _page(con, filters, view.sort, not view.asc, offset, version, hits, searched)
     shown_key = f"{view.view_key()}_{offset}"
     table_key = _table_key(shown_key, frame)
     with_closed = filters.include_closed or filters.closed_in_latest_run
@@ -485,7 +511,7 @@ def main() -> None:
     job_id = st.session_state.get("jobs_job")
     job = _detail(con, job_id, version) if job_id else None
     if job is not None:
-        _detail_view(job)
+        _detail_view(job, parsed)
     elif total:
         st.caption("Select a row to read the job and note what the team makes of it.")
 

@@ -124,6 +124,7 @@ BASE_BEATS_COMMISSION: list[tuple[str, Salary | None]] = [
     ("Salary $95,000 - $105,000 plus bonus and commission", Salary(95000, 105000, USD, "year")),
     ("£30,000 - £35,000 plus commission (OTE £50,000)", Salary(30000, 35000, GBP, "year")),
     ("OTE of $120,000 - $150,000 (50/50 split)", Salary(120000, 150000, USD, "year")),
+    ("Base salary plus commission: $45,000 - $55,000", Salary(45000, 55000, USD, "year")),
     # commission, bonus or allowance alone is never the salary
     ("Earn up to $30,000 in commission per year", None),
     ("Uncapped commission of $30,000 - $50,000 per year", None),
@@ -135,6 +136,7 @@ BASE_BEATS_COMMISSION: list[tuple[str, Salary | None]] = [
 ]
 RANGE_SEPARATORS: list[tuple[str, Salary | None]] = [
     ("$50,000_$60,000", Salary(50000, 60000, USD, "year")),
+    ("$50,000_60,000", Salary(50000, 60000, USD, "year")),
     ("$50,000 __ $60,000 per year", Salary(50000, 60000, USD, "year")),
     ("£30,000  £35,000 per annum", Salary(30000, 35000, GBP, "year")),
     ("$50,000  -  $60,000", Salary(50000, 60000, USD, "year")),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,7 +65,8 @@ _NUMBER = (
     r"|\d+(?:[.,]\d+)?"
 )
 _AMOUNT = re.compile(
-    rf"(?P<pre>{_CURRENCY})?\s?(?<![\w.,])(?P<num>{_NUMBER})"
+    # Not inside a word or number; after "_" is fine ("$50,000_60,000").
+    rf"(?P<pre>{_CURRENCY})?\s?(?<![^\W_])(?<![.,])(?P<num>{_NUMBER})"
     r"(?P<mult>\s?(?:[kK]|[mM](?:n|m)?|million|billion|thousand)\b)?"
     rf"(?:\s?(?P<post>{_CURRENCY})(?!\s?\d))?(?P<pct>\s?%)?"
 )
@@ -137,7 +138,9 @@ _NOT_PAY_WORDS = (
     r"stipend|allowance|budget|funding|bonus(?:es)?|commissions?|relocation|referral|revenue|"
     r"valuation|credits?"
 )
+# "Base salary plus commission: $45,000" names the pay before what comes on top of it.
 _NOT_PAY_BEFORE = re.compile(
+    r"(?<!plus )(?<!\+ )(?<!with )"
     rf"\b(?:raised|raising|valued|reimburse\w*|match(?:ing)?|worth|ARR|{_NOT_PAY_WORDS})\b"
     r"[^.\n$€£]{0,20}$",
     re.I,
@@ -169,6 +172,7 @@ _PLAUSIBLE = {
     "hour": (5.0, 500.0), "day": (40.0, 5_000.0), "week": (150.0, 25_000.0),
     "month": (500.0, 100_000.0), "year": (10_000.0, 5_000_000.0),
 }
+_LEAST_PAY = min(least for least, _ in _PLAUSIBLE.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,12 +194,18 @@ class _Found:
     role: str
 
 
+_GROUP_SPACE = re.compile(r"[\u00a0\u202f '’]")
+_EUROPEAN = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?")
+_DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")
+_CLAUSE_END = re.compile(r"[\n;]|\.\s")
+
+
 def _number(raw: str) -> float:
     """'120,000.50', '60.000', '60 000', '95.4', '95,4' -> float."""
-    compact = re.sub(r"[\u00a0\u202f '’]", "", raw)
-    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?", compact):
+    compact = _GROUP_SPACE.sub("", raw)
+    if _EUROPEAN.fullmatch(compact):
         compact = compact.replace(".", "").replace(",", ".")
-    elif re.fullmatch(r"\d+,\d{1,2}", compact):
+    elif _DECIMAL_COMMA.fullmatch(compact):
         compact = compact.replace(",", ".")
     else:
         compact = compact.replace(",", "")
@@ -211,8 +221,9 @@ def _windows(text: str, lowered: str) -> list[tuple[int, int]]:
         (m.start(), m.end(), 40 if len(m.group()) != 3 else 100) for m in _MARKER.finditer(text)
         if len(m.group()) != 3 or m.group() in _CODE_SET
     ]
-    if any(hint in lowered for hint in _WORD_HINTS):  # a cheap test before a slow search
-        markers = sorted(markers + [(m.start(), m.end(), 100) for m in _WORD_MARKER.finditer(text)])
+    words = list(_word_markers(text, lowered))
+    if words:
+        markers = sorted(markers + words)
     spans: list[tuple[int, int]] = []
     for marker_start, marker_end, reach in markers:
         start, end = max(0, marker_start - reach), marker_end + reach
@@ -221,6 +232,19 @@ def _windows(text: str, lowered: str) -> list[tuple[int, int]]:
         else:
             spans.append((start, end))
     return spans
+
+
+def _word_markers(text: str, lowered: str) -> Iterator[tuple[int, int, int]]:
+    """Where the text names a currency in words; str.find on the lowered text is ~20x
+    faster than a case-insensitive regex over it (when lowering kept every position)."""
+    if len(lowered) != len(text):
+        yield from ((m.start(), m.end(), 100) for m in _WORD_MARKER.finditer(text))
+        return
+    for hint in _WORD_HINTS:
+        at = lowered.find(hint)
+        while at >= 0:
+            yield at, at + len(hint), 100
+            at = lowered.find(hint, at + 1)
 
 
 def _amounts(text: str, lowered: str) -> list[_Amount]:
@@ -243,7 +267,7 @@ def _amounts(text: str, lowered: str) -> list[_Amount]:
 
 
 def _stated_period(text: str, start: int, end: int) -> str | None:
-    after = re.split(r"[\n;]|\.\s", text[end : end + 60], maxsplit=1)[0]
+    after = _CLAUSE_END.split(text[end : end + 60], maxsplit=1)[0]
     after = _LEADING_CURRENCY_WORD.sub("", after)  # "60,000 euros per year"
     for period, pattern in _PERIOD_AFTER:
         if pattern.search(after):
@@ -289,22 +313,22 @@ def _plausible(period: str, low: float, high: float, ranged: bool) -> bool:
 def _candidate(text: str, lo: _Amount, hi: _Amount | None) -> _Found | None:
     """A salary from one amount or a range of two, or None when it is not plausible pay."""
     last = hi or lo
-    currency = (hi.currency if hi else None) or lo.currency
+    low, high = lo.value, last.value
+    if hi is not None and hi.multiplied and not lo.multiplied and 0 < low < 1000 <= high:
+        low *= 1_000  # "$120-150K"
+    if high < low or high < _LEAST_PAY:
+        return None  # cheap tests first: most numbers near a marker are no pay at all
+    before, after = text[max(0, lo.start - 40) : lo.start], text[last.end : last.end + 40]
+    if _NOT_PAY_BEFORE.search(before) or _NOT_PAY_AFTER.search(after):
+        return None
     period = _stated_period(text, lo.start, last.end)
+    currency = (hi.currency if hi else None) or lo.currency
     if currency is None:
         # No currency beside it: pay only with a stated period and a currency named in the
         # same sentence ("85,000 per year, paid in EUR"); else a headcount, a year, days...
         currency = _sentence_currency(text, lo.start, last.end) if period else None
         if currency is None:
             return None
-    before, after = text[max(0, lo.start - 40) : lo.start], text[last.end : last.end + 40]
-    if _NOT_PAY_BEFORE.search(before) or _NOT_PAY_AFTER.search(after):
-        return None
-    low, high = lo.value, last.value
-    if hi is not None and hi.multiplied and not lo.multiplied and 0 < low < 1000 <= high:
-        low *= 1_000  # "$120-150K"
-    if high < low:
-        return None
     if period is None:
         period = "year" if high >= 10_000 else None
     if period is None or not _plausible(period, low, high, hi is not None):
@@ -342,19 +366,32 @@ def _found(text: str, lowered: str) -> list[_Found]:
     return found
 
 
+def _commission_only(text: str, lowered: str) -> bool:
+    """Whether the text says the job is paid by commission alone; looked for only around
+    each "commission" (a case-insensitive search of a whole description is slow)."""
+    if len(lowered) != len(text):
+        return _COMMISSION_ONLY.search(text) is not None
+    at = lowered.find("commission")
+    while at >= 0:
+        if _COMMISSION_ONLY.search(text, max(0, at - 12), at + 50):
+            return True
+        at = lowered.find("commission", at + 1)
+    return False
+
+
 def parse_salary_text(text: str | None) -> Salary | None:
     """A salary found in prose, or None. Never from 401(k), years, dates, headcounts,
     commission, bonuses or allowances.
 
     Base pay wins over on-target earnings and pay the text does not name; ranges win over
     single amounts; several ranges (levels, zones) give their whole span in the first one's
-    currency and period, several single amounts the first. Without a stated period an amount of 10,000 or more is yearly;
-    smaller ones need an explicit period."""
+    currency and period, several single amounts the first. Without a stated period an
+    amount of 10,000 or more is yearly; smaller ones need an explicit period."""
     if not isinstance(text, str) or not text.strip():
         return None
     text = _safe(text)[:20_000]
     lowered = text.lower()
-    if "commission" in lowered and _COMMISSION_ONLY.search(text) and not _BASE_PAY.search(text):
+    if _commission_only(text, lowered) and not _BASE_PAY.search(text):
         return None
     found = _found(text, lowered)
     for role in ("base", "pay", "ote"):
