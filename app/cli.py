@@ -149,6 +149,19 @@ def _worker(args: argparse.Namespace) -> int:
     return main(concurrency=args.concurrency, broker=args.broker)
 
 
+SIMULATE_DESCRIPTION = """\
+Serve generated boards of every format, in each ATS's real shape and paths, on 127.0.0.1
+until Ctrl-C, for demos, tests and benchmarks. The board list is at http://127.0.0.1:PORT/.
+
+Days: the simulator starts at day 0 and moves only when told, never with the clock:
+  curl -X POST -d '{"day": 1}' http://127.0.0.1:PORT/_control/day
+Each new day some jobs close, a few are new, and a job missing one day may come back the
+next; scrape again to see it. Posting dates are relative to the simulated day: whatever
+the day, the boards' "today" is the real today, so jobs new on day N are dated today, a
+job first listed on day 0 is N days old at day N, and "posted within 7 days" finds jobs.
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     from scraper.models import SOURCES
 
@@ -190,12 +203,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=_positive, default=20, help="how many (default 20)")
     p.set_defaults(func=_search)
 
-    p = sub.add_parser("simulate", help="serve simulated boards of every format on 127.0.0.1")
-    p.add_argument("--port", type=int, default=8700, help="first port (boards spread over a few)")
-    p.add_argument("--boards", type=int, default=27)
-    p.add_argument("--latency-ms", type=int, default=50)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--write-companies", metavar="FILE")
+    p = sub.add_parser(
+        "simulate",
+        help="serve simulated boards of every format on 127.0.0.1",
+        description=SIMULATE_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--port", type=int, default=8700,
+                   help="first port; boards are spread over it and the next two (default: 8700)")
+    p.add_argument("--boards", type=int, default=27,
+                   help="how many well-behaved boards, cycling through the formats; one failing "
+                        "board per fault mode comes on top (default: 27)")
+    p.add_argument("--latency-ms", type=int, default=50,
+                   help="delay added to every response, in milliseconds (default: 50)")
+    p.add_argument("--seed", type=int, default=1,
+                   help="the same seed serves the same boards, names and jobs (default: 1)")
+    p.add_argument("--write-companies", metavar="FILE",
+                   help="write the boards as a companies TOML to FILE, for "
+                        "`jobscraper scrape --companies FILE` or the Companies page")  # fmt: skip
     p.set_defaults(func=_simulate)
 
     p = sub.add_parser("worker", help="run a Celery worker that fetches and parses for the app")

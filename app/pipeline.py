@@ -11,6 +11,7 @@ import signal
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ProgressState = Literal["queued", "running", "ok", "failed", "cancelled"]
+# The error of a company the run was cancelled before it reached (no request sent): saved
+# as cancelled, shown apart from those stopped midway.
+NOT_REACHED = "not reached"
 
 
 class Runner(Protocol):
@@ -95,36 +99,94 @@ ProgressHandler = Callable[[CompanyProgress], None]
 CommitHook = Callable[[duckdb.DuckDBPyConnection, int, Sequence[store.ResultCounts]], None]
 
 
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """A company as a committed batch saved it: its final progress, the ids of the jobs it
+    listed (all upserted) and of the jobs it closed."""
+
+    progress: CompanyProgress
+    job_ids: tuple[str, ...] = ()
+    closed_ids: tuple[str, ...] = ()
+
+
+SavedHook = Callable[[Sequence[Saved]], None]
+
+# A batch is whatever has queued while the last one was saved, up to these bounds (a very
+# large board is a batch of its own; many small ones share one).
+MAX_BATCH_COMPANIES = 1000
+MAX_BATCH_JOBS = 20_000
+
+
 @dataclass
-class _Writer:
-    """A thread saving finished companies through its own cursor; results that are waiting
-    together share one transaction."""
+class Writer:
+    """Saves finished companies on its own thread, through its own cursor, in batches: each
+    batch is what queued while the previous one was being saved, so batches grow when the
+    database is slower than the network and the runner never waits on it. A batch that fails
+    falls back to company by company; a result is dropped once saved.
+
+    After each commit, ``on_commit`` gets (cursor, run id, the batch's ResultCounts) (the
+    search index hangs here), ``on_progress`` every saved company's final state and
+    ``on_committed`` the whole batch as ``Saved`` (with the job ids listed and closed).
+    Feed it with ``submit`` from any thread; ``close`` waits until all is saved."""
 
     con: duckdb.DuckDBPyConnection
     run_id: int
     seen_at: datetime
-    on_progress: ProgressHandler | None
+    on_progress: ProgressHandler | None = None
+    on_committed: SavedHook | None = None
     on_commit: CommitHook | None = None
-    inbox: queue.Queue[CompanyResult | None] = field(default_factory=queue.Queue)
-    saved: list[CompanyProgress] = field(default_factory=list)
+    max_companies: int = MAX_BATCH_COMPANIES
+    max_jobs: int = MAX_BATCH_JOBS
+    inbox: queue.SimpleQueue[CompanyResult | None] = field(default_factory=queue.SimpleQueue)
+    totals: Counter[str] = field(default_factory=Counter)
     error: str | None = None
+    batches: list[int] = field(default_factory=list)  # sizes saved (a fallback's ones too)
+    _thread: threading.Thread | None = None
+    _carry: CompanyResult | None = None
+
+    def start(self) -> Writer:
+        self._thread = threading.Thread(target=self.run, name=f"jobscraper-writer-{self.run_id}",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def submit(self, result: CompanyResult) -> None:
+        """Queue ``result`` for saving; never blocks."""
+        self.inbox.put(result)
+
+    def close(self) -> None:
+        """Save what is queued, then stop the thread (started or not: ``run`` ends too)."""
+        self.inbox.put(None)
+        if self._thread is not None:
+            self._thread.join()
 
     def run(self) -> None:
+        """Save batches until ``None`` arrives."""
         done = False
         while not done:
-            batch: list[CompanyResult] = []
-            item = self.inbox.get()
-            while item is not None:
-                batch.append(item)
-                try:
-                    item = self.inbox.get_nowait()
-                except queue.Empty:
-                    break
-            done = item is None
+            batch, done = self._next_batch()
             if batch:
                 self._save(batch)
 
+    def _next_batch(self) -> tuple[list[CompanyResult], bool]:
+        item = self._carry if self._carry is not None else self.inbox.get()
+        self._carry = None
+        batch: list[CompanyResult] = []
+        jobs = 0
+        while item is not None:
+            if batch and (len(batch) >= self.max_companies or jobs + len(item.jobs) > self.max_jobs):
+                self._carry = item
+                return batch, False
+            batch.append(item)
+            jobs += len(item.jobs)
+            try:
+                item = self.inbox.get_nowait()
+            except queue.Empty:
+                return batch, False
+        return batch, True
+
     def _save(self, batch: list[CompanyResult]) -> None:
+        self.batches.append(len(batch))
         try:
             counts = store.save_company_results(self.con, self.run_id, batch, self.seen_at)
         except Exception as exc:  # noqa: BLE001 - whatever breaks a save, the writer lives on
@@ -135,16 +197,18 @@ class _Writer:
                 return
             # The run goes on (other companies may still save); the run row says what broke.
             self.error = self.error or f"saving results failed: {exc}"
-            for r in batch:
-                self._record_failure(r, f"not saved: {exc}")
-                self._emit(CompanyProgress(r.company, "failed", len(r.jobs), 0, 0,
-                                           r.duration_ms, f"not saved: {exc}"))
+            [r] = batch
+            self._record_failure(r, f"not saved: {exc}")
+            self._committed([Saved(CompanyProgress(r.company, "failed", len(r.jobs), 0, 0,
+                                                   r.duration_ms, f"not saved: {exc}"))])
             return
         self._after_commit(counts)
-        for r, c in zip(batch, counts, strict=True):
-            # The store may turn an empty "ok" board into a failure: report what it saved.
-            self._emit(CompanyProgress(r.company, c.state, c.jobs_seen, c.jobs_new,
-                                       c.jobs_closed, r.duration_ms, c.error))
+        # The store may turn an empty "ok" board into a failure: report what it saved.
+        self._committed([
+            Saved(CompanyProgress(r.company, c.state, c.jobs_seen, c.jobs_new, c.jobs_closed,
+                                  r.duration_ms, c.error), c.job_ids, c.closed_ids)
+            for r, c in zip(batch, counts, strict=True)
+        ])
 
     def _after_commit(self, counts: Sequence[store.ResultCounts]) -> None:
         if self.on_commit is None:
@@ -164,14 +228,22 @@ class _Writer:
         except Exception as exc:  # noqa: BLE001 - already reported; the save error is the news
             log.warning("could not record %s as failed: %s", result.company.name, exc)
 
-    def _emit(self, progress: CompanyProgress) -> None:
-        self.saved.append(progress)
-        if self.on_progress is None:
-            return
+    def _committed(self, saved: list[Saved]) -> None:
+        for s in saved:
+            p = s.progress
+            self.totals.update({p.state: 1, "jobs_seen": p.jobs_seen, "jobs_new": p.jobs_new,
+                                "jobs_closed": p.jobs_closed})
+            if self.on_progress is not None:
+                self._call(self.on_progress, p, p.company.name)
+        if self.on_committed is not None:
+            self._call(self.on_committed, saved, f"a batch of {len(saved)}")
+
+    @staticmethod
+    def _call(handler: Callable[[Any], None], arg: Any, what: str) -> None:
         try:
-            self.on_progress(progress)
-        except Exception:  # noqa: BLE001 - a display problem must not stop later saves
-            log.exception("progress handler failed on %s", progress.company.name)
+            handler(arg)
+        except Exception:  # noqa: BLE001 - a display or index problem must not stop later saves
+            log.exception("progress handler failed on %s", what)
 
 
 def run_scrape(
@@ -184,6 +256,7 @@ def run_scrape(
     cancel: threading.Event | None = None,
     runner: Runner | None = None,
     on_commit: CommitHook | None = None,
+    on_committed: SavedHook | None = None,
 ) -> RunSummary:
     """Scrape ``companies`` into run ``run_id`` (already started), saving each company as it
     ends, then finish the run row: finished, cancelled (``cancel`` was set) or failed.
@@ -191,14 +264,14 @@ def run_scrape(
 
     ``on_progress`` is called from two threads: 'running' from the runner's thread, final
     states from the writer (after the save); it must be quick and thread-safe.
-    ``on_commit`` runs on the writer thread after each batch commits (see CommitHook)."""
+    ``on_commit`` runs on the writer thread after each batch commits (see CommitHook), as
+    does ``on_committed`` with each saved company and its job ids (see ``Writer``)."""
     started = time.monotonic()
     now = datetime.now(UTC)
     workers: dict[Company, str] = {}
     report = _with_worker(on_progress, workers) if on_progress is not None else None
-    writer = _Writer(con.cursor(), run_id, now.replace(tzinfo=None), report, on_commit)
-    thread = threading.Thread(target=writer.run, name=f"jobscraper-writer-{run_id}", daemon=True)
-    thread.start()
+    writer = Writer(con.cursor(), run_id, now.replace(tzinfo=None), report,
+                    on_committed=on_committed, on_commit=on_commit).start()
 
     def on_event(event: ScrapeEvent) -> None:
         # 'started' comes when the company's first request has a connection slot: until
@@ -212,26 +285,40 @@ def run_scrape(
                 state: ProgressState = "running" if event.kind == "started" else "queued"
                 report(CompanyProgress(event.company, state))
         elif event.result is not None:
-            writer.inbox.put(event.result)
+            result = event.result
+            if result.state == "cancelled" and result.requests == 0:
+                result = replace(result, error=NOT_REACHED)
+            writer.submit(result)
 
     error: str | None = None
     try:
-        asyncio.run((runner or scrape)(companies, on_event=on_event, cancel=cancel,
-                                       settings=settings, now=now))
+        asyncio.run(_in_process(runner)(companies, on_event=on_event, cancel=cancel,
+                                        settings=settings, now=now))
     except Exception as exc:  # noqa: BLE001 - the run row must say why the pipeline broke
         error = f"{type(exc).__name__}: {exc}"
     except KeyboardInterrupt:
-        writer.inbox.put(None)
-        thread.join()
+        writer.close()
         store.finish_run(con, run_id, "cancelled", "interrupted (Ctrl-C)")
         raise
     finally:
-        writer.inbox.put(None)
-        thread.join()
+        writer.close()
     error = error or writer.error
     state = "failed" if error else "cancelled" if cancel is not None and cancel.is_set() else "finished"
     store.finish_run(con, run_id, state, error)
-    return _summary(run_id, state, len(companies), writer.saved, time.monotonic() - started, error)
+    return _summary(run_id, state, len(companies), writer.totals, time.monotonic() - started,
+                    error)
+
+
+def _in_process(runner: Runner | None) -> Runner:
+    """``runner``, except that the in-process one keeps no results: the writer has them, and
+    drops each once saved."""
+    if runner is not None and runner is not scrape:
+        return runner
+
+    def run(companies: Sequence[Company], **kwargs: Any) -> Coroutine[Any, Any, list[CompanyResult]]:
+        return scrape(companies, keep_results=False, **kwargs)
+
+    return run
 
 
 def _with_worker(on_progress: ProgressHandler, workers: dict[Company, str]) -> ProgressHandler:
@@ -247,23 +334,20 @@ def _summary(
     run_id: int,
     state: str,
     total: int,
-    saved: Sequence[CompanyProgress],
+    totals: Counter[str],
     duration_s: float,
     error: str | None,
 ) -> RunSummary:
-    def count(s: str) -> int:
-        return sum(1 for p in saved if p.state == s)
-
     return RunSummary(
         run_id=run_id,
         state=state,
         companies_total=total,
-        companies_ok=count("ok"),
-        companies_failed=count("failed"),
-        companies_cancelled=count("cancelled"),
-        jobs_seen=sum(p.jobs_seen for p in saved),
-        jobs_new=sum(p.jobs_new for p in saved),
-        jobs_closed=sum(p.jobs_closed for p in saved),
+        companies_ok=totals["ok"],
+        companies_failed=totals["failed"],
+        companies_cancelled=totals["cancelled"],
+        jobs_seen=totals["jobs_seen"],
+        jobs_new=totals["jobs_new"],
+        jobs_closed=totals["jobs_closed"],
         duration_s=duration_s,
         error=error,
     )

@@ -12,19 +12,20 @@ import functools
 import inspect
 import logging
 import threading
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
 import streamlit as st
 
-from app import activity, store, team, ui
+from app import activity, runs, store, team, ui
 from app import pipeline as pipeline_module
 from app.activity import Entry
 from app.people import ANONYMOUS, SCHEDULER, Person, require_admin
-from app.pipeline import CompanyProgress
+from app.pipeline import NOT_REACHED, CompanyProgress
 from app.settings import Settings
 from scraper.fetch import FetchSettings
 from scraper.models import Company
@@ -39,7 +40,7 @@ SCHEDULER_NAME = "jobscraper-schedule"
 # How long an exiting app waits for a cancelled scrape to save what finished and end its run.
 CLOSE_TIMEOUT_S = 15.0
 SCHEDULE_KEY = "schedule_minutes"
-TERMINAL = ("ok", "failed", "cancelled")
+TERMINAL = ("ok", "failed", "cancelled", "not reached")
 
 
 class Pipeline(Protocol):
@@ -57,8 +58,10 @@ class Pipeline(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class CompanyRow:
-    """One company's line in a run: state is queued, running, ok, failed or cancelled;
-    ``worker`` is the Celery worker running it (None in-process)."""
+    """One company's line in a run: state is queued, running, ok, failed, cancelled or
+    not reached (the run was cancelled before the company's first request); ``worker`` is
+    the Celery worker running it (None in-process). ``started_at`` is when it began running
+    (naive UTC), for "running for …"."""
 
     company_id: int | None
     name: str
@@ -70,12 +73,18 @@ class CompanyRow:
     duration_ms: int = 0
     error: str | None = None
     worker: str | None = None
+    started_at: datetime | None = field(default=None, compare=False)
+
+
+RECENT = 10  # recently finished companies a snapshot lists
 
 
 @dataclass(frozen=True, slots=True)
 class RunSnapshot:
     """What every tab renders: the current (or last) run. ``state`` is idle (no run yet),
-    running, finished, cancelled, failed or interrupted."""
+    running, finished, cancelled, failed or interrupted. ``companies_done`` counts the
+    companies scraped (ok or failed); cancelled and not-reached ones are counted apart.
+    ``running_now`` is longest-running first, ``recent`` newest first."""
 
     run_id: int | None = None
     state: str = "idle"
@@ -85,10 +94,15 @@ class RunSnapshot:
     companies_total: int = 0
     companies_done: int = 0
     companies_failed: int = 0
+    companies_cancelled: int = 0
+    companies_not_reached: int = 0
     jobs_seen: int = 0
     jobs_new: int = 0
     jobs_closed: int = 0
     companies: tuple[CompanyRow, ...] = ()
+    running_now: tuple[CompanyRow, ...] = ()
+    recent: tuple[CompanyRow, ...] = ()
+    failed: tuple[CompanyRow, ...] = ()
     error: str | None = None
     cancel_requested: bool = False
 
@@ -102,43 +116,121 @@ class RunSnapshot:
 
     @property
     def fraction(self) -> float:
-        """Share of companies done, 0.0 to 1.0."""
+        """Share of companies scraped (ok or failed), 0.0 to 1.0."""
         return self.companies_done / self.companies_total if self.companies_total else 0.0
 
-
-def _with_totals(snap: RunSnapshot, rows: tuple[CompanyRow, ...]) -> RunSnapshot:
-    """``snap`` with ``rows`` and the counters summed from them."""
-    return replace(
-        snap,
-        companies=rows,
-        companies_done=sum(r.state in TERMINAL for r in rows),
-        companies_failed=sum(r.state == "failed" for r in rows),
-        jobs_seen=sum(r.jobs for r in rows),
-        jobs_new=sum(r.new for r in rows),
-        jobs_closed=sum(r.closed for r in rows),
-    )
+    @property
+    def companies_ok(self) -> int:
+        return self.companies_done - self.companies_failed
 
 
-def _row_of(progress: CompanyProgress) -> CompanyRow:
+def _key(company_id: int | None, name: str) -> tuple[int | None, str]:
+    return (company_id, name)
+
+
+class LiveRun:
+    """The mutable state of one run's companies, folded one event at a time at a cost that
+    does not grow with the number of companies (a dict of rows, counters moved by each
+    change, small ordered sets for running, failed and recent); ``snapshot`` copies it out
+    only when asked and something changed. Not thread-safe: the registry holds its lock."""
+
+    def __init__(self, head: RunSnapshot, rows: Sequence[CompanyRow]) -> None:
+        self.head = head
+        self.rows: dict[tuple[int | None, str], CompanyRow] = {
+            _key(r.company_id, r.name): r for r in rows}
+        self.counts: Counter[str] = Counter(r.state for r in self.rows.values())
+        self.jobs = [0, 0, 0]
+        self.running: dict[tuple[int | None, str], None] = {}
+        self.failed: dict[tuple[int | None, str], None] = {}
+        self.recent: deque[tuple[int | None, str]] = deque(maxlen=RECENT)
+        self._snap: RunSnapshot | None = None
+
+    def fold(self, row: CompanyRow) -> None:
+        key = _key(row.company_id, row.name)
+        old = self.rows.get(key)
+        if old is not None:
+            if row.state == "cancelled" and old.state == "queued":
+                row = replace(row, state=NOT_REACHED)
+            if row.state != "running" and old.started_at is not None:
+                row = replace(row, started_at=old.started_at)
+            self.counts[old.state] -= 1
+            self._move_jobs(old, -1)
+        self.rows[key] = row
+        self.counts[row.state] += 1
+        self._move_jobs(row, 1)
+        self.running.pop(key, None)
+        self.failed.pop(key, None)
+        if row.state == "running":
+            self.running[key] = None
+        elif row.state in TERMINAL:
+            if row.state == "failed":
+                self.failed[key] = None
+            if key in self.recent:
+                self.recent.remove(key)  # at most RECENT long
+            self.recent.append(key)
+        self._snap = None
+
+    def _move_jobs(self, row: CompanyRow, sign: int) -> None:
+        self.jobs[0] += sign * row.jobs
+        self.jobs[1] += sign * row.new
+        self.jobs[2] += sign * row.closed
+
+    def update(self, **head: Any) -> None:
+        self.head = replace(self.head, **head)
+        self._snap = None
+
+    def end(self) -> None:
+        """Companies that never ended were not scraped in this run: those running were
+        cancelled, those still queued were not reached."""
+        for key in [k for k, r in self.rows.items() if r.state not in TERMINAL]:
+            row = self.rows[key]
+            self.fold(replace(row, state="cancelled" if row.state == "running" else NOT_REACHED))
+
+    def snapshot(self) -> RunSnapshot:
+        if self._snap is None and not self.rows:
+            self._snap = self.head  # the last run, read from its row
+        if self._snap is None:
+            rows = self.rows
+            running = sorted((rows[k] for k in self.running),
+                             key=lambda r: r.started_at or datetime.max)
+            self._snap = replace(
+                self.head,
+                companies=tuple(rows.values()),
+                companies_done=self.counts["ok"] + self.counts["failed"],
+                companies_failed=self.counts["failed"],
+                companies_cancelled=self.counts["cancelled"],
+                companies_not_reached=self.counts[NOT_REACHED],
+                jobs_seen=self.jobs[0], jobs_new=self.jobs[1], jobs_closed=self.jobs[2],
+                running_now=tuple(running),
+                recent=tuple(rows[k] for k in reversed(self.recent)),
+                failed=tuple(rows[k] for k in self.failed),
+            )
+        return self._snap
+
+
+def _row_of(progress: CompanyProgress, at: datetime | None = None) -> CompanyRow:
     c = progress.company
-    return CompanyRow(c.company_id, c.name, c.ats, progress.state, progress.jobs_seen,
+    state: str = progress.state
+    if state == "cancelled" and progress.error == NOT_REACHED:
+        state = NOT_REACHED
+    return CompanyRow(c.company_id, c.name, c.ats, state, progress.jobs_seen,
                       progress.jobs_new, progress.jobs_closed, progress.duration_ms,
-                      progress.error, progress.worker)
+                      progress.error, progress.worker, at if state == "running" else None)
 
 
 def last_run_snapshot(con: duckdb.DuckDBPyConnection) -> RunSnapshot:
     """The latest run row as a snapshot (no per-company rows), or an idle one."""
-    row = con.execute(
-        "SELECT run_id, state, trigger, started_at, finished_at, companies_total, "
-        "companies_ok, companies_failed, jobs_new, jobs_closed, error "
-        "FROM runs ORDER BY run_id DESC LIMIT 1"
-    ).fetchone()
-    if row is None:
+    history = runs.recent_runs(con, 1)
+    if history.is_empty():
         return RunSnapshot()
+    r = history.row(0, named=True)
     return RunSnapshot(
-        run_id=row[0], state=row[1], trigger=row[2], started_at=row[3], finished_at=row[4],
-        companies_total=row[5], companies_done=row[6] + row[7], companies_failed=row[7],
-        jobs_new=row[8], jobs_closed=row[9], error=row[10],
+        run_id=r["run_id"], state=r["state"], trigger=r["trigger"], started_at=r["started_at"],
+        finished_at=r["finished_at"], companies_total=r["companies_total"],
+        companies_done=r["companies_ok"] + r["companies_failed"],
+        companies_failed=r["companies_failed"], companies_cancelled=r["companies_cancelled"],
+        companies_not_reached=r["companies_not_reached"] or 0,
+        jobs_new=r["jobs_new"], jobs_closed=r["jobs_closed"], error=r["error"],
     )
 
 
@@ -169,7 +261,7 @@ class ScrapeRegistry:
         self._created = clock()
         cur = con.cursor()
         try:
-            self._snap = last_run_snapshot(cur)
+            self._live = LiveRun(last_run_snapshot(cur), ())
             saved = store.get_setting(cur, SCHEDULE_KEY)
         finally:
             cur.close()
@@ -204,9 +296,9 @@ class ScrapeRegistry:
             finally:
                 cur.close()
             cancel = threading.Event()
-            rows = tuple(CompanyRow(c.company_id, c.name, c.ats) for c in companies)
+            rows = [CompanyRow(c.company_id, c.name, c.ats) for c in companies]
             self._cancel = cancel
-            self._snap = _with_totals(
+            self._live = LiveRun(
                 RunSnapshot(run_id, "running", trigger, started, companies_total=len(companies)),
                 rows,
             )
@@ -218,21 +310,21 @@ class ScrapeRegistry:
     def cancel(self, person: Person = ANONYMOUS) -> bool:
         """Ask the running scrape to stop, recorded as ``person``'s; False when none is running."""
         with self._lock:
-            if not self._snap.running:
+            if not self._live.head.running:
                 return False
             cur = self._con.cursor()
             try:
-                team.record_scrape(cur, person, "scrape.cancel", self._snap.run_id)
+                team.record_scrape(cur, person, "scrape.cancel", self._live.head.run_id)
             finally:
                 cur.close()
             self._cancel.set()
-            self._snap = replace(self._snap, cancel_requested=True)
+            self._live.update(cancel_requested=True)
             return True
 
     def snapshot(self) -> RunSnapshot:
         """The current run's (or the last run's) immutable state."""
         with self._lock:
-            return self._snap
+            return self._live.snapshot()
 
     def join(self, timeout: float | None = None) -> bool:
         """Wait for the scraping thread to end; True when none is alive afterwards."""
@@ -255,16 +347,9 @@ class ScrapeRegistry:
         self._stop.set()
 
     def _fold(self, progress: CompanyProgress) -> None:
-        row = _row_of(progress)
+        row = _row_of(progress, self._clock())
         with self._lock:
-            rows = list(self._snap.companies)
-            for i, old in enumerate(rows):
-                if (old.company_id, old.name) == (row.company_id, row.name):
-                    rows[i] = row
-                    break
-            else:
-                rows.append(row)
-            self._snap = _with_totals(self._snap, tuple(rows))
+            self._live.fold(row)
 
     def _work(self, run_id: int, companies: list[Company], cancel: threading.Event) -> None:
         cur = self._con.cursor()
@@ -321,12 +406,8 @@ class ScrapeRegistry:
                           [run_id]).fetchone()
         state, finished_at, error = row if row else ("failed", self._clock(), "run row missing")
         with self._lock:
-            # Companies that never ended were not scraped in this run.
-            rows = tuple(r if r.state in TERMINAL else replace(r, state="cancelled")
-                         for r in self._snap.companies)
-            self._snap = _with_totals(
-                replace(self._snap, state=state, finished_at=finished_at, error=error), rows
-            )
+            self._live.end()
+            self._live.update(state=state, finished_at=finished_at, error=error)
 
     # -- the schedule --------------------------------------------------------------------
 

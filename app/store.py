@@ -3,10 +3,11 @@ and the team's annotations. Every SQL value is bound."""
 
 from __future__ import annotations
 
+import logging
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -17,6 +18,8 @@ import polars as pl
 from scraper.detect import resolve
 from scraper.errors import ScraperError
 from scraper.models import JOB_FIELDS, Company, CompanyResult, Job
+
+log = logging.getLogger(__name__)
 
 JOB_STATUSES = ("new", "saved", "applied", "interviewing", "rejected", "archived")
 RUN_STATES = ("running", "finished", "cancelled", "failed", "interrupted")
@@ -64,6 +67,10 @@ class ResultCounts:
     jobs_new: int
     jobs_closed: int
     error: str | None = None
+    # What the batch wrote, for what follows a commit (a search index): the ids of the
+    # jobs this company listed (in its board's order) and of those it closed (sorted).
+    job_ids: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    closed_ids: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
 
 def utcnow() -> datetime:
@@ -96,6 +103,21 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 _transaction = transaction
+
+
+@contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> Iterator[None]:
+    """``frame`` readable as the view ``name`` inside the block."""
+    con.register(name, frame.to_arrow())
+    try:
+        yield
+    finally:
+        try:
+            con.unregister(name)
+        except duckdb.TransactionException:
+            # A failed statement aborted the transaction, which then refuses this too; the
+            # statement's own error is the one to report, and the next register replaces it.
+            log.debug("%s stays registered until the next batch", name)
 
 
 # -- companies ---------------------------------------------------------------------------
@@ -139,24 +161,44 @@ def save_companies(
     *,
     enabled: Sequence[bool | None] | None = None,
 ) -> list[Company]:
-    """Insert or update (by ats + board) each company in one transaction; ``enabled[i]``,
-    when given and not None, sets company i's flag. Returns them with their ids."""
-    saved = []
-    with _transaction(con):
-        for i, c in enumerate(companies):
-            [(company_id,)] = con.execute(
-                """
-                INSERT INTO companies (name, ats, board, url) VALUES (?, ?, ?, ?)
-                ON CONFLICT (ats, board) DO UPDATE SET name = excluded.name, url = excluded.url
-                RETURNING company_id
-                """,
-                [c.name, c.ats, c.board, c.url],
-            ).fetchall()
-            flag = enabled[i] if enabled is not None else None
-            if flag is not None:
-                set_company_enabled(con, company_id, flag)
-            saved.append(Company(c.name, c.ats, c.board, c.url, company_id=int(company_id)))
-    return saved
+    """Insert or update (by ats + board) the companies in one transaction of a few
+    set-based statements, whatever their number; ``enabled[i]``, when given and not None,
+    sets company i's flag. Returns them with their ids, in the given order (a board given
+    twice: its last name, URL and flag are saved, as if saved one after the other)."""
+    given = list(companies)
+    if not given:
+        return []
+    flags = list(enabled) if enabled is not None else [None] * len(given)
+    last: dict[tuple[str, str], int] = {(c.ats, c.board): i for i, c in enumerate(given)}
+    flag_of: dict[tuple[str, str], bool] = {}
+    for c, flag in zip(given, flags, strict=True):
+        if flag is not None:
+            flag_of[(c.ats, c.board)] = flag
+    rows = [given[i] for i in last.values()]
+    frame = pl.DataFrame(
+        {"name": [c.name for c in rows], "ats": [c.ats for c in rows],
+         "board": [c.board for c in rows], "url": [c.url for c in rows],
+         "flag": [flag_of.get((c.ats, c.board)) for c in rows]},
+        schema={"name": pl.String, "ats": pl.String, "board": pl.String, "url": pl.String,
+                "flag": pl.Boolean},
+    )
+    with _transaction(con), _registered(con, "incoming_companies", frame):
+        ids = con.execute(
+            """
+            INSERT INTO companies (name, ats, board, url)
+            SELECT name, ats, board, url FROM incoming_companies
+            ON CONFLICT (ats, board) DO UPDATE SET name = excluded.name, url = excluded.url
+            RETURNING company_id, ats, board
+            """
+        ).fetchall()
+        if flag_of:
+            con.execute(
+                "UPDATE companies SET enabled = i.flag FROM incoming_companies i "
+                "WHERE companies.ats = i.ats AND companies.board = i.board AND i.flag IS NOT NULL"
+            )
+    id_of = {(ats, board): int(company_id) for company_id, ats, board in ids}
+    return [Company(c.name, c.ats, c.board, c.url, company_id=id_of[(c.ats, c.board)])
+            for c in given]
 
 
 def companies(con: duckdb.DuckDBPyConnection, *, enabled_only: bool = False) -> list[Company]:
@@ -254,20 +296,8 @@ def interrupt_stale_runs(con: duckdb.DuckDBPyConnection) -> int:
 
 def jobs_frame(jobs: Sequence[Job], company_id: int) -> pl.DataFrame:
     """The jobs of one company as a frame in the table's column order, one row per job_id."""
-    columns: dict[str, list[Any]] = {name: [] for name in JOB_FIELDS}
-    for job in jobs:
-        for name, values in columns.items():
-            values.append(getattr(job, name))
-    columns["locations"] = [list(v) for v in columns["locations"]]
-    frame = pl.DataFrame(
-        {"job_id": [job.job_id for job in jobs], "company_id": [company_id] * len(jobs), **columns},
-        schema=_JOB_SCHEMA,
-    )
-    iso = "%Y-%m-%dT%H:%M:%SZ"
-    return frame.unique(subset="job_id", keep="last", maintain_order=True).with_columns(
-        pl.col("posted_at").str.to_datetime(iso, strict=False),
-        pl.col("updated_at").str.to_datetime(iso, strict=False),
-    )
+    company = Company("", "", "", "", company_id=company_id)
+    return batch_jobs_frame([CompanyResult(company, "ok", tuple(jobs))])
 
 
 _ANNUAL = " ".join(f"WHEN '{p}' THEN {f}" for p, f in PERIOD_FACTORS.items())
@@ -290,6 +320,22 @@ ON CONFLICT (job_id) DO UPDATE SET
 """
 
 
+_INSERT_RESULTS = """
+INSERT INTO run_results (run_id, company_id, state, jobs_seen, jobs_new, jobs_closed,
+                         duration_ms, error, finished_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (run_id, company_id) DO UPDATE SET state = excluded.state,
+    jobs_seen = excluded.jobs_seen, jobs_new = excluded.jobs_new,
+    jobs_closed = excluded.jobs_closed, duration_ms = excluded.duration_ms,
+    error = excluded.error, finished_at = excluded.finished_at
+"""
+_INSERT_RESULTS_FROM_BATCH = _INSERT_RESULTS.replace(
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "SELECT $run, company_id, state, jobs_seen, jobs_new, jobs_closed, duration_ms, error, $at "
+    "FROM batch_results",
+)
+
+
 def _open_jobs(con: duckdb.DuckDBPyConnection, company_id: int) -> int:
     [(count,)] = con.execute(
         "SELECT count(*) FROM jobs WHERE company_id = ? AND closed_at IS NULL", [company_id]
@@ -300,10 +346,10 @@ def _open_jobs(con: duckdb.DuckDBPyConnection, company_id: int) -> int:
 def _upsert_and_close(
     con: duckdb.DuckDBPyConnection, run_id: int, frame: pl.DataFrame, company_id: int,
     seen_at: datetime,
-) -> tuple[int, int]:
-    """Upsert ``frame`` and close the company's open jobs not in it; (new, closed) counts."""
-    con.register("incoming", frame.to_arrow())
-    try:
+) -> tuple[int, list[str]]:
+    """Upsert ``frame`` and close the company's open jobs not in it; the new count and the
+    closed ids."""
+    with _registered(con, "incoming", frame):
         # Probe the jobs table only for the incoming ids: an anti-join against the
         # whole table costs ~10x more at a million jobs.
         [(new,)] = con.execute(
@@ -318,9 +364,7 @@ def _upsert_and_close(
             "RETURNING job_id",
             [seen_at, run_id, company_id],
         ).fetchall()
-    finally:
-        con.unregister("incoming")
-    return int(new), len(closed)
+    return int(new), sorted(str(r[0]) for r in closed)
 
 
 def _save_one(
@@ -331,7 +375,9 @@ def _save_one(
         raise StoreError(f"company {result.company.name} has no id: save it first")
     state: Literal["ok", "failed", "cancelled"] = result.state
     error = result.error
-    seen = new = closed = 0
+    seen = new = 0
+    listed: tuple[str, ...] = ()
+    closed: list[str] = []
     if result.ok and not result.jobs and (still_open := _open_jobs(con, company_id)):
         # A board that answers with nothing is how boards disappear (FORMATS.md): report it
         # and keep the jobs rather than close every one on an empty page.
@@ -341,20 +387,12 @@ def _save_one(
     elif result.ok:
         frame = jobs_frame(result.jobs, company_id)
         seen = frame.height
+        listed = tuple(frame["job_id"])
         new, closed = _upsert_and_close(con, run_id, frame, company_id, seen_at)
-    con.execute(
-        """
-        INSERT INTO run_results (run_id, company_id, state, jobs_seen, jobs_new, jobs_closed,
-                                 duration_ms, error, finished_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (run_id, company_id) DO UPDATE SET state = excluded.state,
-            jobs_seen = excluded.jobs_seen, jobs_new = excluded.jobs_new,
-            jobs_closed = excluded.jobs_closed, duration_ms = excluded.duration_ms,
-            error = excluded.error, finished_at = excluded.finished_at
-        """,
-        [run_id, company_id, state, seen, new, closed, result.duration_ms, error, utcnow()],
-    )
-    return ResultCounts(company_id, state, seen, new, closed, error)
+    con.execute(_INSERT_RESULTS, [run_id, company_id, state, seen, new, len(closed),
+                                  result.duration_ms, error, utcnow()])
+    return ResultCounts(company_id, state, seen, new, len(closed), error, job_ids=listed,
+                        closed_ids=tuple(closed))
 
 
 def save_company_results(
@@ -363,18 +401,197 @@ def save_company_results(
     results: Sequence[CompanyResult],
     seen_at: datetime | None = None,
 ) -> list[ResultCounts]:
-    """In one transaction, for each result: bulk upsert its jobs, apply the lifecycle (new,
-    seen, reopened, closed; a failed or cancelled company closes nothing), write its
-    run_results row. ``seen_at`` is the run's time (naive UTC)."""
+    """In one transaction and a constant number of statements, whatever the batch's size:
+    bulk upsert every ok company's jobs, apply the lifecycle (new, seen, reopened, closed; a
+    failed or cancelled company closes nothing; an ok board listing nothing while jobs are
+    open is failed and closes nothing), write the run_results rows and the run's counts.
+    ``seen_at`` is the run's time (naive UTC). Counts come back in the order of ``results``."""
     seen_at = seen_at or utcnow()
     with _transaction(con):
-        return [_save_one(con, run_id, r, seen_at) for r in results]
+        return _save_batch(con, run_id, list(results), seen_at)
+
+
+def save_company_results_one_by_one(
+    con: duckdb.DuckDBPyConnection,
+    run_id: int,
+    results: Sequence[CompanyResult],
+    seen_at: datetime | None = None,
+) -> list[ResultCounts]:
+    """The same writes as ``save_company_results``, a handful of statements per company (the
+    reference the set-based path is tested against, and its baseline in benchmarks)."""
+    seen_at = seen_at or utcnow()
+    with _transaction(con):
+        counts = [_save_one(con, run_id, r, seen_at) for r in results]
+        _recount_run(con, run_id)
+        return counts
 
 
 def save_company_result(
     con: duckdb.DuckDBPyConnection, run_id: int, result: CompanyResult, seen_at: datetime | None = None
 ) -> ResultCounts:
     return save_company_results(con, run_id, [result], seen_at)[0]
+
+
+def _save_batch(
+    con: duckdb.DuckDBPyConnection, run_id: int, results: list[CompanyResult], seen_at: datetime
+) -> list[ResultCounts]:
+    for r in results:
+        if r.company.company_id is None:
+            raise StoreError(f"company {r.company.name} has no id: save it first")
+    if not results:
+        return []
+    ids = [int(r.company.company_id or 0) for r in results]
+    frame = batch_jobs_frame([r for r in results if r.ok])
+    if len(set(ids)) < len(ids) or frame["job_id"].is_duplicated().any():
+        # The same company twice, or two companies listing the same posting (a careers page
+        # embedding another's board): the order of their writes decides the outcome, so
+        # keep that order.
+        counts = [_save_one(con, run_id, r, seen_at) for r in results]
+        _recount_run(con, run_id)
+        return counts
+    empty_open = _open_jobs_of(con, [i for r, i in zip(results, ids, strict=True)
+                                     if r.ok and not r.jobs])
+    outcomes = _outcomes(results, ids, empty_open)
+    with _registered(con, "incoming", frame):
+        new = _new_per_company(con)
+        if frame.height:
+            con.execute(_UPSERT, {"seen": seen_at, "run": run_id})
+        closing = [i for i, (state, _) in zip(ids, outcomes, strict=True) if state == "ok"]
+        closed = _close_unseen(con, run_id, closing, seen_at)
+    listed = _ids_per_company(frame)
+    counts = [
+        ResultCounts(i, state, len(listed.get(i, ())), new.get(i, 0), len(closed.get(i, ())),
+                     error, job_ids=listed.get(i, ()), closed_ids=tuple(closed.get(i, ())))
+        if state == "ok" else ResultCounts(i, state, 0, 0, 0, error)
+        for i, (state, error) in zip(ids, outcomes, strict=True)
+    ]
+    _insert_results(con, run_id, results, counts)
+    _recount_run(con, run_id)
+    return counts
+
+
+def batch_jobs_frame(results: Sequence[CompanyResult]) -> pl.DataFrame:
+    """The jobs of all ``results`` as one frame in the table's column order, one row per
+    (company, job_id): a posting listed twice by a board is saved once, its last listing."""
+    # Deduplicated in Python: a dict is cheaper than a frame-wide unique for small batches.
+    latest: dict[tuple[int | None, str], Job] = {}
+    for r in results:
+        for j in r.jobs:
+            latest[(r.company.company_id, j.job_id)] = j
+    columns: dict[str, list[Any]] = {name: [] for name in JOB_FIELDS}
+    for job in latest.values():
+        for name, values in columns.items():
+            values.append(getattr(job, name))
+    columns["locations"] = [list(v) for v in columns["locations"]]
+    frame = pl.DataFrame(
+        {"job_id": [k[1] for k in latest], "company_id": [k[0] for k in latest], **columns},
+        schema=_JOB_SCHEMA,
+    )
+    iso = "%Y-%m-%dT%H:%M:%SZ"
+    return frame.with_columns(
+        pl.col("posted_at").str.to_datetime(iso, strict=False),
+        pl.col("updated_at").str.to_datetime(iso, strict=False),
+    )
+
+
+def _open_jobs_of(con: duckdb.DuckDBPyConnection, company_ids: list[int]) -> dict[int, int]:
+    """Open jobs per company of ``company_ids`` (only those with any)."""
+    if not company_ids:
+        return {}
+    rows = con.execute(
+        "SELECT company_id, count(*) FROM jobs WHERE company_id IN (SELECT unnest(?::INTEGER[])) "
+        "AND closed_at IS NULL GROUP BY company_id",
+        [company_ids],
+    ).fetchall()
+    return {int(c): int(n) for c, n in rows}
+
+
+def _outcomes(
+    results: list[CompanyResult], ids: list[int], empty_open: dict[int, int]
+) -> list[tuple[Literal["ok", "failed", "cancelled"], str | None]]:
+    """Each company's saved state and error: an ok board that lists nothing while jobs are
+    open is how boards disappear (FORMATS.md), so it fails and keeps them open."""
+    out: list[tuple[Literal["ok", "failed", "cancelled"], str | None]] = []
+    for r, i in zip(results, ids, strict=True):
+        if r.ok and not r.jobs and empty_open.get(i):
+            out.append(("failed", f"the board listed no jobs (it may have moved or been "
+                                  f"removed); its {empty_open[i]} open jobs were kept open"))
+        else:
+            out.append((r.state, r.error))
+    return out
+
+
+def _new_per_company(con: duckdb.DuckDBPyConnection) -> dict[int, int]:
+    # Probe the jobs table only for the incoming ids: an anti-join against the whole
+    # table costs ~10x more at a million jobs.
+    rows = con.execute(
+        "SELECT company_id, count(*) FROM incoming WHERE job_id NOT IN (SELECT job_id FROM jobs "
+        "WHERE job_id IN (SELECT job_id FROM incoming)) GROUP BY company_id"
+    ).fetchall()
+    return {int(c): int(n) for c, n in rows}
+
+
+def _close_unseen(
+    con: duckdb.DuckDBPyConnection, run_id: int, company_ids: list[int], seen_at: datetime
+) -> dict[int, list[str]]:
+    """Close the open jobs of ``company_ids`` not in ``incoming``; closed ids per company."""
+    if not company_ids:
+        return {}
+    rows = con.execute(
+        "UPDATE jobs SET closed_at = ?, closed_run = ? "
+        "WHERE company_id IN (SELECT unnest(?::INTEGER[])) AND closed_at IS NULL "
+        "AND job_id NOT IN (SELECT job_id FROM incoming) RETURNING company_id, job_id",
+        [seen_at, run_id, company_ids],
+    ).fetchall()
+    closed: dict[int, list[str]] = {}
+    for company_id, job_id in sorted(rows):
+        closed.setdefault(int(company_id), []).append(str(job_id))
+    return closed
+
+
+def _ids_per_company(frame: pl.DataFrame) -> dict[int, tuple[str, ...]]:
+    grouped: dict[int, list[str]] = {}
+    for company_id, job_id in zip(frame["company_id"].to_list(), frame["job_id"].to_list(),
+                                  strict=True):
+        grouped.setdefault(int(company_id), []).append(job_id)
+    return {c: tuple(ids) for c, ids in grouped.items()}
+
+
+def _insert_results(
+    con: duckdb.DuckDBPyConnection, run_id: int, results: list[CompanyResult],
+    counts: list[ResultCounts],
+) -> None:
+    rows = pl.DataFrame(
+        {
+            "company_id": [c.company_id for c in counts],
+            "state": [c.state for c in counts],
+            "jobs_seen": [c.jobs_seen for c in counts],
+            "jobs_new": [c.jobs_new for c in counts],
+            "jobs_closed": [c.jobs_closed for c in counts],
+            "duration_ms": [r.duration_ms for r in results],
+            "error": [c.error for c in counts],
+        },
+        schema={"company_id": pl.Int32, "state": pl.String, "jobs_seen": pl.Int32,
+                "jobs_new": pl.Int32, "jobs_closed": pl.Int32, "duration_ms": pl.Int32,
+                "error": pl.String},
+    )
+    with _registered(con, "batch_results", rows):
+        con.execute(_INSERT_RESULTS_FROM_BATCH, {"run": run_id, "at": utcnow()})
+
+
+def _recount_run(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
+    """The run row's counts summed from its run_results so far (a live run's row is current)."""
+    con.execute(
+        """
+        UPDATE runs SET
+            companies_ok = (SELECT count(*) FROM run_results r WHERE r.run_id = runs.run_id AND r.state = 'ok'),
+            companies_failed = (SELECT count(*) FROM run_results r WHERE r.run_id = runs.run_id AND r.state = 'failed'),
+            jobs_new = (SELECT coalesce(sum(jobs_new), 0) FROM run_results r WHERE r.run_id = runs.run_id),
+            jobs_closed = (SELECT coalesce(sum(jobs_closed), 0) FROM run_results r WHERE r.run_id = runs.run_id)
+        WHERE run_id = ?
+        """,
+        [run_id],
+    )
 
 
 def update_job(

@@ -259,8 +259,12 @@ def sidebar_run_indicator() -> None:
             st.caption(f":material/sync: Scrape running: {snap.companies_done}/{snap.companies_total} companies")
             st.progress(snap.fraction)
         elif snap.ended:
+            undone = [f"{n} {what}" for n, what in ((snap.companies_cancelled, "cancelled"),
+                                                    (snap.companies_not_reached, "not reached"))
+                      if n]
             st.caption(f"Last scrape {snap.state}: {snap.jobs_new} new, {snap.jobs_closed} closed "
-                       f"({snap.companies_failed} of {snap.companies_total} companies failed)")
+                       f"({snap.companies_failed} of {snap.companies_total} companies failed"
+                       + "".join(f", {u}" for u in undone) + ")")
         else:
             st.caption("No scrape has run yet.")
         # Runs that ended before this session opened are not news to it.

@@ -121,6 +121,26 @@ def _companies(dicts: list[dict[str, Any]]) -> list[Company]:
             for i, d in enumerate(dicts)]
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Cpu:
+    """CPU seconds used between start and stop by this process and the given others."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
+        self.start = self._now()
+
+    def _now(self) -> float:
+        return sum(_cpu_s(p) for p in [os.getpid(), *self.pids])
+
+    def used(self) -> float:
+        return self._now() - self.start
+
+
 def _timed(companies: list[Company], settings: FetchSettings,
            broker: str | None = None) -> tuple[float, list[CompanyResult]]:
     started = time.perf_counter()
@@ -157,7 +177,7 @@ def _peak(conn: Connection) -> int:
 
 
 def _line(label: str, wall: float, base: float, ideal: float | None, peak: int | None,
-          results: list[CompanyResult], n: int) -> str:
+          results: list[CompanyResult], n: int, cpu: float) -> str:
     failed = sum(not r.ok for r in results)
     jobs = sum(len(r.jobs) for r in results)
     ideal_s = f"{ideal:7.2f} s" if ideal is not None else "      -  "
@@ -165,36 +185,43 @@ def _line(label: str, wall: float, base: float, ideal: float | None, peak: int |
     target = f"  (>= {0.8 * n:.1f} target)" if n > 1 and ideal is not None else ""
     host = f"  max in flight per host {peak}" if peak is not None else ""
     return (f"{label:<12} {wall:7.2f} s  ideal {ideal_s}  speed-up {speed:5.2f}x{target}"
-            f"{host}  ({jobs} jobs, {failed} failed)")
+            f"{host}  CPU {cpu:6.1f} s  ({jobs} jobs, {failed} failed)")
 
 
-def latency_bound(args: argparse.Namespace, broker: str, log_dir: Path) -> None:
+def latency_bound(args: argparse.Namespace, broker: str, redis_pid: int, log_dir: Path) -> None:
     parent, child = mp.Pipe()
     server = mp.get_context("spawn").Process(
         target=_serve_sim, args=(args.boards, args.latency_ms, args.ports, child), daemon=True)
     server.start()
     try:
         companies = _companies(parent.recv())
-        settings = FetchSettings(concurrency=CONCURRENCY, per_host=PER_HOST, allow_private=True)
-        _timed(companies, FetchSettings(concurrency=64, per_host=8, allow_private=True))
+        settings = FetchSettings(concurrency=CONCURRENCY, per_host=PER_HOST, allow_private=True,
+                                 detail_cap=args.detail_cap)
+        _timed(companies, FetchSettings(concurrency=64, per_host=8, allow_private=True,
+                                        detail_cap=args.detail_cap))
         _peak(parent)
         latency_s = args.latency_ms / 1000
         print(f"latency-bound: {len(companies)} boards on {args.ports} hosts, "
               f"{args.latency_ms} ms a request; {CONCURRENCY} in flight per process, "
-              f"{PER_HOST} per host for all")
+              f"{PER_HOST} per host for all, detail cap {args.detail_cap}")
+        cpu = Cpu([])
         base, results = _timed(companies, settings)
+        base_cpu = cpu.used()
         requests = sum(r.requests for r in results)
         ideal, _ = ideal_seconds(results, settings, latency_s)
         print(f"  requests per scrape: {requests}")
-        print("  " + _line("in-process", base, base, ideal, _peak(parent), results, 1))
+        print("  " + _line("in-process", base, base, ideal, _peak(parent), results, 1, base_cpu))
         for n in args.workers:
             workers = start_workers(broker, log_dir, n, concurrency=CONCURRENCY)
             try:
+                cpu = Cpu([w.pid for w in workers] + [redis_pid])
                 wall, res = _timed(companies, settings, broker)
+                used = cpu.used()
                 ideal_n, _ = ideal_seconds(
-                    res, FetchSettings(concurrency=CONCURRENCY * n, per_host=PER_HOST), latency_s)
+                    res, FetchSettings(concurrency=CONCURRENCY * n, per_host=PER_HOST,
+                                       detail_cap=args.detail_cap), latency_s)
                 print("  " + _line(f"{n} worker{'s' * (n > 1)}", wall, base, ideal_n,
-                                   _peak(parent), res, n), flush=True)
+                                   _peak(parent), res, n, used), flush=True)
                 if n == args.workers[-1]:
                     print("  " + _cancel_line(companies, settings, broker), flush=True)
             finally:
@@ -204,7 +231,7 @@ def latency_bound(args: argparse.Namespace, broker: str, log_dir: Path) -> None:
         server.join(10)
 
 
-def parse_heavy(args: argparse.Namespace, broker: str, log_dir: Path) -> None:
+def parse_heavy(args: argparse.Namespace, broker: str, redis_pid: int, log_dir: Path) -> None:
     parent, child = mp.Pipe()
     server = mp.get_context("spawn").Process(
         target=_serve_heavy, args=(args.heavy_boards, args.heavy_jobs, child), daemon=True)
@@ -214,14 +241,16 @@ def parse_heavy(args: argparse.Namespace, broker: str, log_dir: Path) -> None:
         settings = FetchSettings(concurrency=CONCURRENCY, per_host=PER_HOST, allow_private=True)
         print(f"parse-heavy: {len(companies)} Greenhouse boards x {args.heavy_jobs} postings "
               f"(~5 KB descriptions), no latency; {os.cpu_count()} cores on this machine")
+        cpu = Cpu([])
         base, results = _timed(companies, settings)
-        print("  " + _line("in-process", base, base, None, None, results, 1))
+        print("  " + _line("in-process", base, base, None, None, results, 1, cpu.used()))
         for n in args.workers:
             workers = start_workers(broker, log_dir, n, concurrency=CONCURRENCY)
             try:
+                cpu = Cpu([w.pid for w in workers] + [redis_pid])
                 wall, res = _timed(companies, settings, broker)
-                print("  " + _line(f"{n} worker{'s' * (n > 1)}", wall, base, None, None, res, n),
-                      flush=True)
+                print("  " + _line(f"{n} worker{'s' * (n > 1)}", wall, base, None, None, res, n,
+                                   cpu.used()), flush=True)
             finally:
                 _stop(workers)
     finally:
@@ -239,6 +268,8 @@ def main() -> None:
     ap.add_argument("--boards", type=int, default=2000)
     ap.add_argument("--latency-ms", type=int, default=200)
     ap.add_argument("--ports", type=int, default=32)
+    ap.add_argument("--detail-cap", type=int, default=200,
+                    help="detail requests per SmartRecruiters / Workday board (the app's default 200)")
     ap.add_argument("--workers", default="1,2,4")
     ap.add_argument("--heavy-boards", type=int, default=12)
     ap.add_argument("--heavy-jobs", type=int, default=500)
@@ -246,13 +277,15 @@ def main() -> None:
     args = ap.parse_args()
     args.workers = [int(n) for n in args.workers.split(",")]
     redis = RedisServer().start()
+    assert redis.proc is not None
+    redis_pid = redis.proc.pid
     try:
         with tempfile.TemporaryDirectory() as tmp:
             print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
             if args.skip != "latency":
-                latency_bound(args, redis.url, Path(tmp))
+                latency_bound(args, redis.url, redis_pid, Path(tmp))
             if args.skip != "heavy":
-                parse_heavy(args, redis.url, Path(tmp))
+                parse_heavy(args, redis.url, redis_pid, Path(tmp))
             print(f"load average after: {os.getloadavg()[0]:.1f}")
     finally:
         redis.stop()

@@ -134,11 +134,13 @@ def scaled_from_fixture(fmt: str, n: int, rng: random.Random) -> tuple[list[byte
     fixture = max(paths, key=lambda p: p.stat().st_size)
     if fixture.suffix == ".xml":
         root = lxml.etree.fromstring(fixture.read_bytes())
-        items = list(root)
+        holder = root.find("channel") if root.tag == "rss" else root  # RSS: the items of its channel
+        assert holder is not None
+        items = list(holder.iter("item")) if root.tag == "rss" else list(root)
         for item in items:
-            root.remove(item)
+            holder.remove(item)
         for i in range(n):
-            root.append(lxml.etree.fromstring(lxml.etree.tostring(items[i % len(items)])))
+            holder.append(lxml.etree.fromstring(lxml.etree.tostring(items[i % len(items)])))
         return [lxml.etree.tostring(root)], n
     if fixture.suffix != ".json":
         return [fixture.read_bytes()] * n, n
@@ -148,11 +150,25 @@ def scaled_from_fixture(fmt: str, n: int, rng: random.Random) -> tuple[list[byte
         if isinstance(doc, dict) else None
     if isinstance(doc, list) or key is None:
         if isinstance(doc, list):
-            return [json.dumps([doc[i % len(doc)] for i in range(n)]).encode()], n
+            return [json.dumps([_numbered(doc[i % len(doc)], i) for i in range(n)]).encode()], n
         return [json.dumps(doc).encode()] * n, n
     items = doc[key]
-    doc[key] = [items[i % len(items)] for i in range(n)]
+    doc[key] = [_numbered(items[i % len(items)], i) for i in range(n)]
     return [json.dumps(doc).encode()], n
+
+
+def _numbered(item: Any, i: int) -> Any:
+    """A copy of posting ``item`` with an id of its own (parsers that merge by id, such as
+    Rippling's one-row-per-location list, would otherwise fold the copies into one)."""
+    if not isinstance(item, dict):
+        return item
+    copy = dict(item)
+    for key in ("id", "uuid", "Id", "shortcode"):
+        if isinstance(copy.get(key), str):
+            copy[key] = f"{copy[key]}-{i}"
+        elif isinstance(copy.get(key), int) and not isinstance(copy.get(key), bool):
+            copy[key] = copy[key] * 100_000 + i
+    return copy
 
 
 def baseline(payload: bytes) -> None:

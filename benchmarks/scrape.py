@@ -2,9 +2,18 @@
 vs. a sequential scraper, measured in one run.
 
     python benchmarks/scrape.py [--boards 500] [--latency-ms 100] [--sample 20]
+    python benchmarks/scrape.py --small-boards [--sizes 300,10000] [--latency-ms 100]
 
 The simulator runs in a child process (so it does not share this process's GIL) and
 answers every request after ``latency_ms``. No failure boards.
+
+``--small-boards`` (issue 19): boards of 3 jobs each in all nine formats on 4 ports, scraped
+through the app's whole pipeline (``run_scrape`` into a DuckDB file, as ``jobscraper scrape``
+does) in a fresh child process: wall time beside ``ceil(requests / effective concurrency) x
+latency``, the time the board server had a request in flight, the writer's per-company cost
+at batch sizes 1, 10 and 100 (set-based vs. the per-company path, same run), the
+company import, and the app process's peak RSS. At the first size the same pipeline also
+runs with the per-company saving (the baseline) and the network alone.
 """
 
 from __future__ import annotations
@@ -13,6 +22,8 @@ import argparse
 import asyncio
 import math
 import multiprocessing as mp
+import os
+import sys
 import time
 from collections import Counter
 from multiprocessing.connection import Connection
@@ -74,8 +85,16 @@ def main() -> None:
     ap.add_argument("--boards", type=int, default=500)
     ap.add_argument("--latency-ms", type=int, default=100)
     ap.add_argument("--sample", type=int, default=20, help="boards scraped one at a time")
+    ap.add_argument("--small-boards", action="store_true",
+                    help="the small-boards scenario instead (see the module docstring)")
+    ap.add_argument("--sizes", default="300,10000", help="board counts of --small-boards")
     args = ap.parse_args()
     latency_s = args.latency_ms / 1000
+    if args.small_boards:
+        os.environ["JOBSCRAPER_ALLOW_PRIVATE"] = "1"  # the simulator is on 127.0.0.1
+        for i, n in enumerate(int(x) for x in args.sizes.split(",")):
+            small_boards(n, args.latency_ms, baseline=i == 0)
+        return
 
     parent, child = mp.Pipe()
     server = mp.get_context("spawn").Process(
@@ -126,6 +145,191 @@ def report(companies: list[Company], sample: int, latency_s: float) -> None:
     print(f"speed-up over sequential: {seq_estimate / wall:.1f}x")
     if failed:
         print("failed:", "; ".join(f"{r.company.board}: {r.error}" for r in failed[:5]))
+
+
+# -- the small-boards scenario (issue 19) -------------------------------------------------
+
+SMALL_BOARD_JOBS = 3
+SMALL_PORTS = 4
+
+
+def _serve_small(boards: int, latency_ms: int, conn: Connection) -> None:
+    """A simulator whose boards each list ``SMALL_BOARD_JOBS`` jobs, timing when it is busy."""
+    from dataclasses import replace
+
+    from aiohttp import web
+
+    from scraper.simulator import Simulator
+
+    class Timed(Simulator):
+        """Counts, per port, the requests and the time at least one was in flight."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.inflight = 0
+            self.busy_s = 0.0
+            self.since = 0.0
+            self.first = self.last = 0.0
+            self.per_port: Counter[int] = Counter()
+
+        @web.middleware
+        async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+            now = time.perf_counter()
+            self.first = self.first or now
+            if self.inflight == 0:
+                self.since = now
+            self.inflight += 1
+            self.per_port[request.url.port or 0] += 1
+            try:
+                return await super()._middleware(request, handler)
+            finally:
+                self.inflight -= 1
+                self.last = time.perf_counter()
+                if self.inflight == 0:
+                    self.busy_s += self.last - self.since
+
+    sim = Timed(boards, latency_ms=latency_ms, seed=1, ports=SMALL_PORTS, failures=False)
+    # Every board as small as a tiny company's: what matters is the per-company cost.
+    sim._boards = [replace(b, size=SMALL_BOARD_JOBS) for b in sim._boards]
+    sim._by_slug = {b.slug: b for b in sim._boards}
+    sim.start()
+    conn.send(sim.companies())
+    while conn.recv() == "stats":
+        conn.send({"requests": sim.request_count, "busy_s": sim.busy_s,
+                   "span_s": sim.last - sim.first, "per_port": dict(sim.per_port),
+                   "cpu_s": time.process_time()})
+        sim.request_count, sim.busy_s, sim.first, sim.last = 0, 0.0, 0.0, 0.0
+        sim.per_port = Counter()
+    sim.stop()
+
+
+def _pipeline_child(dicts: list[dict[str, Any]], mode: str, conn: Connection) -> None:
+    """The app side in a fresh process: import the companies, scrape them into a new DuckDB
+    file (``mode``: set-based, one-by-one, or network-only), then time the writer."""
+    import resource
+    import tempfile
+
+    from app import store
+    from app.db import connect
+    from app.pipeline import Writer, run_scrape
+
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        con = connect(f"{tmp}/bench.duckdb")
+        t0 = time.perf_counter()
+        companies = store.save_companies(
+            con, [Company(d["name"], d["ats"], d["board"], d["url"]) for d in dicts])
+        out["import_s"] = time.perf_counter() - t0
+        batches: list[int] = []
+        real_close = Writer.close
+
+        def close(self: Writer) -> None:
+            real_close(self)
+            batches.extend(self.batches)
+
+        Writer.close = close  # type: ignore[method-assign]
+        if mode == "one-by-one":
+            store.save_company_results = store.save_company_results_one_by_one  # type: ignore[assignment]
+        t0 = time.perf_counter()
+        if mode == "network-only":
+            _run(companies, FetchSettings())
+            out["ok"] = len(companies)
+        else:
+            run_id = store.start_run(con, "bench", len(companies))
+            summary = run_scrape(con, run_id, companies, settings=FetchSettings())
+            out["ok"], out["jobs"] = summary.companies_ok, summary.jobs_seen
+            out["failed"] = summary.companies_failed
+        out["wall_s"] = time.perf_counter() - t0
+        out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        out["batches"] = batches
+        if mode == "set-based":
+            out["writer_ms"] = _writer_costs(con)
+        con.close()
+    conn.send(out)
+
+
+def _writer_costs(con: Any, companies: int = 100) -> dict[str, dict[int, float]]:
+    """ms per company to save ``companies`` results of 3 jobs (twice: new, then one closed
+    and one new), at batch sizes 1, 10 and 100, set-based vs. per-company."""
+    from app import store
+    from scraper.models import Job
+
+    costs: dict[str, dict[int, float]] = {}
+    for path, save in (("set-based", store.save_company_results),
+                       ("per-company", store.save_company_results_one_by_one)):
+        costs[path] = {}
+        for size in (1, 10, 100):
+            made = store.save_companies(con, [
+                Company(f"W {path} {size} {i}", "lever", f"w-{path}-{size}-{i}",
+                        f"https://jobs.lever.co/w-{path}-{size}-{i}") for i in range(companies)])
+            elapsed = 0.0
+            for day in range(2):
+                run_id = store.start_run(con, "bench", companies)
+                results = [CompanyResult(c, "ok", tuple(
+                    Job("lever", c.board, str(n), f"Role {n}", c.name, f"{c.url}/{n}",
+                        description_text="x" * 400) for n in range(day, day + 3)))
+                    for c in made]
+                t0 = time.perf_counter()
+                for i in range(0, companies, size):
+                    save(con, run_id, results[i:i + size])
+                elapsed += time.perf_counter() - t0
+            costs[path][size] = elapsed * 1000 / (2 * companies)
+    return costs
+
+
+def _in_child(target: Any, *args: Any) -> Any:
+    parent, child = mp.Pipe()
+    proc = mp.get_context("spawn").Process(target=target, args=(*args, child), daemon=True)
+    proc.start()
+    return parent, proc
+
+
+def small_boards(boards: int, latency_ms: int, *, baseline: bool) -> None:
+    settings = FetchSettings()
+    latency_s = latency_ms / 1000
+    server, server_proc = _in_child(_serve_small, boards, latency_ms)
+    try:
+        dicts = server.recv()
+        modes = ["set-based"] + (["one-by-one", "network-only"] if baseline else [])
+        measured: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+        for mode in modes:
+            print(f"[{boards} boards: {mode} ...]", file=sys.stderr, flush=True)
+            app, app_proc = _in_child(_pipeline_child, dicts, mode)
+            out = app.recv()
+            app_proc.join(30)
+            server.send("stats")
+            measured[mode] = (out, server.recv())
+    finally:
+        server.send("stop")
+        server_proc.join(10)
+    out, stats = measured["set-based"]
+    effective = min(settings.concurrency, settings.per_host * len(stats["per_port"]))
+    ideal = math.ceil(stats["requests"] / effective) * latency_s
+    busiest = max(math.ceil(n / settings.per_host) for n in stats["per_port"].values()) * latency_s
+    formats = len({d["ats"] for d in dicts})
+    print(f"\n== small boards: {boards} boards x {SMALL_BOARD_JOBS} jobs, {formats} formats, "
+          f"{len(stats['per_port'])} ports, latency {latency_ms} ms, default limits "
+          f"(concurrency {settings.concurrency}, per host {settings.per_host})")
+    print(f"requests {stats['requests']}; ideal = ceil({stats['requests']} / {effective}) x "
+          f"{latency_ms} ms = {ideal:.2f} s (busiest port alone: {busiest:.2f} s)")
+    for mode, (o, st) in measured.items():
+        print(f"  {mode:<13} wall {o['wall_s']:7.2f} s = {o['wall_s'] / ideal:4.2f}x ideal "
+              f"(target <= 1.3x); server busy {st['busy_s']:6.2f} s; "
+              f"{o['ok']} ok {o.get('failed', 0)} failed {o.get('jobs', '-')} jobs; "
+              f"peak RSS {o['rss_mb']:.0f} MB")
+        if o["batches"]:
+            b = o["batches"]
+            print(f"  {'':<13} writer: {len(b)} batches, mean {sum(b) / len(b):.1f}, "
+                  f"max {max(b)} companies")
+    print(f"company import (set-based save_companies): {out['import_s']:.2f} s for {boards}")
+    print(f"peak RSS of the app process (set-based run): {out['rss_mb']:.0f} MB "
+          f"(target < 500 MB at 10,000)")
+    print("writer, ms per company of 3 jobs (100 companies, twice), by batch size:")
+    for path, by_size in out["writer_ms"].items():
+        print(f"  {path:<12}" + "".join(f"  batch {k:>3}: {v:6.2f} ms" for k, v in by_size.items()))
+    per_company = out["writer_ms"]["per-company"]
+    print("  set-based speed-up: " + ", ".join(
+        f"batch {k}: {per_company[k] / v:.1f}x" for k, v in out["writer_ms"]["set-based"].items()))
 
 
 if __name__ == "__main__":

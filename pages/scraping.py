@@ -5,20 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import polars as pl
 import streamlit as st
 
-from app import registry, runs, ui
+from app import registry, runs, store, ui
+from app import scrape_view as view
 from app.people import PermissionDenied
 from app.plain import md_escape
 from app.registry import RunSnapshot
 
 JOBS_PAGE = Path(__file__).resolve().parent / "jobs.py"
-StatusState = Literal["running", "complete", "error"]
-STATUS_STATE: dict[str, StatusState] = {
-    "running": "running", "finished": "complete", "cancelled": "complete"}
 
 STARTED_TOAST = "_scraping_started_toast"
 
@@ -42,31 +40,6 @@ if right.button("Cancel"):
         st.toast("Cancelling the scrape…", icon=":material/cancel:")
     else:
         st.toast("No scrape is running", icon=":material/info:")
-
-
-def status_label(snap: RunSnapshot) -> str:
-    head = f"Run #{snap.run_id} ({snap.trigger})"
-    if snap.running:
-        verb = "cancelling" if snap.cancel_requested else "running"
-        return f"{head} {verb}: {snap.companies_done}/{snap.companies_total} companies"
-    return f"{head} {snap.state}: {snap.companies_done}/{snap.companies_total} companies"
-
-
-def company_frame(snap: RunSnapshot) -> pl.DataFrame:
-    """The live per-company table; State and Error come early so errors are not cut off.
-    On Celery workers, a last column names the worker running each company."""
-    frame = pl.DataFrame(
-        [(r.name, r.state, r.error or "", r.ats, r.jobs, r.new, r.closed, r.duration_ms / 1000)
-         for r in snap.companies],
-        schema={"Company": pl.String, "State": pl.String, "Error": pl.String,
-                "ATS": pl.String, "Jobs": pl.Int64, "New": pl.Int64, "Closed": pl.Int64,
-                "Duration (s)": pl.Float64},
-        orient="row",
-    )
-    if any(r.worker for r in snap.companies):
-        frame = frame.with_columns(pl.Series("Worker", [r.worker or "" for r in snap.companies],
-                                             pl.String))
-    return frame
 
 
 # Per-company tables (live and history) share labels and pixel widths that fit a wide
@@ -96,26 +69,58 @@ def failed_list(rows: Iterable[tuple[str, str, str, str | None]]) -> str | None:
 
 def render_status(snap: RunSnapshot) -> None:
     # Not `with st.status(...)`: leaving the block would mark a live run complete.
-    status = st.status(status_label(snap), state=STATUS_STATE.get(snap.state, "error"),
-                       expanded=True)
-    status.progress(snap.fraction, text=f"{snap.companies_done} of {snap.companies_total} "
-                                        f"companies done, {snap.companies_failed} failed")
-    status.markdown(f"Jobs seen **{snap.jobs_seen}** · new **{snap.jobs_new}** · "
-                    f"closed **{snap.jobs_closed}**")
+    status = st.status(view.status_label(snap), state=view.status_state(snap), expanded=True)
+    status.progress(snap.fraction, text=view.progress_text(snap))
+    status.markdown(view.counters(snap))
     if snap.error:
         status.error(md_escape(snap.error))
-    if snap.companies:
-        frame = company_frame(snap)
-        columns = company_columns(frame.columns[: len(COMPANY_LAYOUT)])
-        status.dataframe(frame, hide_index=True, width="stretch", column_config=columns)
-    failed = failed_list((r.name, r.ats, r.state, r.error) for r in snap.companies)
+    now = store.utcnow()
+    if snap.running_now:
+        status.markdown(f"**Running now** ({len(snap.running_now)}), longest first")
+        status.dataframe(view.running_frame(snap.running_now, now), hide_index=True,
+                         width="stretch", column_config={
+                             "Running for (s)": st.column_config.NumberColumn(format="%.0f")})
+    if snap.recent:
+        status.markdown("**Recently finished**")
+        frame = view.company_frame(snap.recent)
+        status.dataframe(frame, hide_index=True, width="stretch",
+                         column_config=company_columns(frame.columns[: len(COMPANY_LAYOUT)]))
+    shown = snap.failed[:view.FAILED_SHOWN]
+    failed = failed_list((r.name, r.ats, r.state, r.error) for r in shown)
     if failed:
-        status.markdown(failed)
+        more = len(snap.failed) - len(shown)
+        status.markdown(failed + (f"\n\n…and {more} more: filter the table below by state "
+                                  f"*failed*." if more else ""))
+
+
+def all_companies(snap: RunSnapshot) -> None:
+    """Every company of the run, behind a filter and in pages (not thousands of rows)."""
+    st.subheader("Companies in this run")
+    left, mid, right = st.columns([2, 2, 3])
+    states = left.multiselect("State", view.STATES, key="scrape_filter_states",
+                              placeholder="any state")
+    ats = mid.multiselect("ATS", view.ats_choices(snap.companies), key="scrape_filter_ats",
+                          placeholder="any ATS")
+    name = right.text_input("Company name", key="scrape_filter_name",
+                            placeholder="part of a name")
+    rows = view.filter_rows(snap.companies, view.TableFilter(tuple(states), tuple(ats), name))
+    pages = view.page_count(len(rows))
+    page = 1
+    if pages > 1:
+        page = int(st.number_input(f"Page (of {pages})", min_value=1, max_value=pages,
+                                   value=1, step=1, key="scrape_filter_page"))
+    shown = view.page_of(rows, page)
+    frame = view.company_frame(shown, store.utcnow())
+    st.dataframe(frame, hide_index=True, width="stretch",
+                 column_config=company_columns(frame.columns[: len(COMPANY_LAYOUT)]))
+    first = (min(page, pages) - 1) * view.PAGE_SIZE
+    st.caption(f"{len(rows)} of {len(snap.companies)} companies match"
+               + (f"; showing {first + 1}–{first + len(shown)}" if len(rows) > len(shown) else ""))
 
 
 def render_outcome(snap: RunSnapshot) -> None:
-    st.success(f"Run #{snap.run_id} {snap.state}: {snap.jobs_new} new and "
-               f"{snap.jobs_closed} closed jobs.")
+    kind, text = view.outcome(snap)
+    {"success": st.success, "warning": st.warning, "error": st.error}[kind](text)
     if snap.jobs_new:
         # The Jobs page reads its filters from the URL: new=run is "new in the latest run".
         st.page_link(JOBS_PAGE, label=f"See the {snap.jobs_new} new jobs", icon=":material/fiber_new:",
@@ -137,6 +142,8 @@ def live_panel(was_running: bool) -> None:
     render_status(snap)
     if snap.ended:
         render_outcome(snap)
+    if snap.companies:
+        all_companies(snap)
 
 
 def workers_panel() -> None:
@@ -177,6 +184,7 @@ def schedule_panel() -> None:
 
 
 TIME = "YYYY-MM-DD HH:mm:ss"
+HISTORY_ROWS = 500  # per-company results of a past run drawn at once
 HISTORY_COLUMNS = {
     "run_id": st.column_config.NumberColumn("Run", format="%d", width="small"),
     "trigger": st.column_config.TextColumn("Trigger", width="small"),
@@ -185,6 +193,8 @@ HISTORY_COLUMNS = {
     "duration_s": st.column_config.NumberColumn("Duration", format="%.1f s"),
     "companies_ok": st.column_config.NumberColumn("OK", width="small"),
     "companies_failed": st.column_config.NumberColumn("Failed", width="small"),
+    "companies_cancelled": st.column_config.NumberColumn("Cancelled", width="small"),
+    "companies_not_reached": st.column_config.NumberColumn("Not reached", width="small"),
     "jobs_new": st.column_config.NumberColumn("New", width="small"),
     "jobs_closed": st.column_config.NumberColumn("Closed", width="small"),
     "error": st.column_config.TextColumn("Error", width="large"),
@@ -207,8 +217,12 @@ def history_panel() -> None:
               for r in history.iter_rows(named=True)}
     run_id = st.selectbox("Per-company results of run", list(labels), format_func=labels.__getitem__)
     if run_id is not None:
-        results = runs.run_results(ui.cursor(), run_id)
+        results = runs.run_results(ui.cursor(), run_id, limit=HISTORY_ROWS)
         table(results, company_columns(RESULT_NAMES))
+        total = runs.run_result_count(ui.cursor(), run_id)
+        if total > results.height:
+            st.caption(f"The first {results.height} of {total} companies (failed first, then "
+                       f"cancelled); the table above lists every company of the latest run.")
         failed = failed_list(results.select("company", "ats", "state", "error").iter_rows())
         if failed:
             st.markdown(failed)

@@ -17,6 +17,16 @@ SOURCES = (
     "personio",
     "workday",
     "jsonld",
+    "bamboohr",
+    "join",
+    "jazzhr",
+    "icims",
+    "teamtailor",
+    "breezy",
+    "pinpoint",
+    "oracle",
+    "rippling",
+    "gem",
 )
 
 Workplace = Literal["remote", "hybrid", "onsite"]

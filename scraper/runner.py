@@ -20,12 +20,16 @@ from lxml import html as lxml_html
 from yarl import URL
 
 from scraper.boards import parse
+from scraper.crawl import run_step, step_for
+from scraper.crawl.common import board_error, board_get, parse_off_loop
 from scraper.detect import GREENHOUSE_QUERY, Target, detect_in_html, resolve
 from scraper.errors import DetectError, FetchError, ParseError, ScraperError
 from scraper.fetch import Cancelled, Fetcher, FetchSettings, HostGate
 from scraper.models import Company, CompanyResult, Job, ScrapeEvent
 
-SIMPLE_FORMATS = frozenset({"greenhouse", "lever", "ashby", "workable", "recruitee", "personio"})
+SIMPLE_FORMATS = frozenset(
+    {"greenhouse", "lever", "ashby", "workable", "recruitee", "personio", "pinpoint", "gem"}
+)
 SMARTRECRUITERS_PAGE = 100
 WORKDAY_PAGE = 20
 MAX_PAGES = 500  # a board that never ends its paging stops at 10k-50k postings
@@ -40,6 +44,8 @@ _API_PATHS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("ashby", re.compile(r"^/posting-api/job-board/([\w.-]+)/?$")),
     ("workable", re.compile(r"^/api/v1/widget/accounts/([\w.-]+)/?$")),
     ("smartrecruiters", re.compile(r"^/v1/companies/([\w.-]+)/postings/?$")),
+    ("rippling", re.compile(r"^/platform/api/ats/v1/board/([\w.-]+)/jobs/?$")),
+    ("gem", re.compile(r"^/job_board/v0/([\w.-]+)/job_posts/$")),
 )
 
 log = logging.getLogger(__name__)
@@ -60,15 +66,23 @@ async def scrape(
     settings: FetchSettings | None = None,
     now: datetime | None = None,
     gate: HostGate | None = None,
+    keep_results: bool = True,
 ) -> list[CompanyResult]:
-    """Scrape every company at once within the settings' limits; results in input order.
+    """Scrape every company at once within the settings' limits; results in input order
+    (none with ``keep_results=False``: a caller that takes them from ``on_event`` lets each
+    go once handled, so a large run's memory stays bounded).
     Once ``cancel`` is set, companies not yet done end ``cancelled`` within a second.
     ``gate``: a per-host limit shared with other processes (see scraper.remote)."""
     settings = settings or FetchSettings()
     now = now or datetime.now(UTC)
+
+    async def one(company: Company) -> CompanyResult | None:
+        result = await _run_company(fetcher, company, on_event, now)
+        return result if keep_results else None
+
     async with Fetcher(settings, cancel, gate=gate) as fetcher:
-        tasks = [asyncio.create_task(_run_company(fetcher, c, on_event, now)) for c in companies]
-        return list(await asyncio.gather(*tasks))
+        tasks = [asyncio.create_task(one(c)) for c in companies]
+        return [r for r in await asyncio.gather(*tasks) if r is not None]
 
 
 async def scrape_one(
@@ -147,7 +161,7 @@ async def scrape_target(
 ) -> list[Job]:
     if target.ats in SIMPLE_FORMATS:
         endpoint = greenhouse_endpoint(target.endpoint) if target.ats == "greenhouse" else None
-        text = await _board_get(fetcher, endpoint or target.endpoint)
+        text = await board_get(fetcher, endpoint or target.endpoint)
         return await parse_off_loop(target.ats, text, board=target.board, url=target.endpoint, now=now)
     if target.ats == "smartrecruiters":
         return await _smartrecruiters(fetcher, target, now, settings)
@@ -155,29 +169,10 @@ async def scrape_target(
         return await _workday(fetcher, target, now, settings)
     if target.ats == "jsonld":
         return await _jsonld(fetcher, target, now, settings)
+    step = step_for(target.ats)
+    if step is not None:
+        return await run_step(step, fetcher, target, now=now, settings=settings)
     raise DetectError(target.endpoint, f"no fetcher for format {target.ats!r}")
-
-
-async def _board_get(fetcher: Fetcher, url: str, params: dict[str, str] | None = None) -> str:
-    """GET a board's own listing; a 404 there means the board is gone or misnamed."""
-    try:
-        return await fetcher.get_text(url, params=params)
-    except FetchError as exc:
-        raise _board_error(exc) from None
-
-
-async def parse_off_loop(
-    fmt: str, payload: Any, *, board: str, url: str, now: datetime
-) -> list[Job]:
-    """``parse`` in a worker thread: a large board takes seconds of CPU (HTML cleaning), which
-    on the event loop would stall every other company's requests and timeouts."""
-    return await asyncio.to_thread(parse, fmt, payload, board=board, url=url, now=now)
-
-
-def _board_error(exc: FetchError) -> FetchError:
-    if exc.status == 404:
-        return FetchError(exc.url, "404 board not found", 404)
-    return exc
 
 
 async def _details(
@@ -216,7 +211,7 @@ async def _smartrecruiters(
         try:
             page = await fetcher.get_json(str(page_url))
         except FetchError as exc:
-            raise _board_error(exc) from None
+            raise board_error(exc) from None
         content = page.get("content") if isinstance(page, dict) else None
         if not isinstance(content, list):
             raise ParseError("smartrecruiters", 'expected an object with "content"')
@@ -243,7 +238,7 @@ async def _workday(
         try:
             page = await fetcher.post_json(target.endpoint, body)
         except FetchError as exc:
-            raise _board_error(exc) from None
+            raise board_error(exc) from None
         batch = page.get("jobPostings") if isinstance(page, dict) else None
         if not isinstance(batch, list):
             raise ParseError("workday", 'expected an object with "jobPostings"')
@@ -279,7 +274,7 @@ async def _jsonld(
     try:
         page = await fetcher.request("GET", target.endpoint)
     except FetchError as exc:
-        raise _board_error(exc) from None
+        raise board_error(exc) from None
     html = page.text()
     embedded = detect_in_html(html, page.url) or mirrored_api(html, page.url)
     if embedded is not None and embedded.ats != "jsonld":

@@ -84,9 +84,13 @@ class Worker:
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
-    def name(self) -> str:
+    def pid(self) -> int:
         assert self.proc is not None
-        return f"jobscraper-{self.proc.pid}@{socket.gethostname()}"
+        return self.proc.pid
+
+    @property
+    def name(self) -> str:
+        return f"jobscraper-{self.pid}@{socket.gethostname()}"
 
     def start(self) -> Worker:
         env = dict(os.environ, PYTHONPATH=str(ROOT), JOBSCRAPER_HEARTBEAT_S="0.5",

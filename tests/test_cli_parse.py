@@ -38,6 +38,10 @@ def test_parse_prints_the_golden_jobs_as_json_lines(
     expected = json.loads(expected_path.read_text(encoding="utf-8"))
     fmt, payload = expected_path.parent.name, payload_of(expected_path)
     argv = [fmt, str(payload), "--board", expected["board"], "--url", expected["url"]]
+    if "error" in expected:  # a payload the parser refuses: one line on stderr, exit 1
+        code, jobs, err = run_parse(capsys, *argv)
+        assert (code, jobs, err.count("\n")) == (1, [], 1) and expected["error"] in err
+        return
     # An empty board is valid; saying so on stderr tells it from a wrong FORMAT (issue 11).
     quiet = "" if expected["jobs"] else f"jobscraper parse: no job postings found in {payload} (as {fmt})\n"
     assert run_parse(capsys, *argv) == (0, expected["jobs"], quiet)

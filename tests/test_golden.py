@@ -1,7 +1,9 @@
 """Golden files: every ``tests/fixtures/<format>/<case>.expected.json`` against its payload.
 
 The payload is the sibling with the same stem and any other extension (.json, .xml, .html).
-The expected file holds ``{"board", "url", "now", "jobs": [Job.to_dict(), ...]}``.
+The expected file holds ``{"board", "url", "now", "jobs": [Job.to_dict(), ...]}``, or, for a
+payload the parser must refuse (an unknown board's answer), ``"error"``: a part of the
+ParseError's message instead of ``"jobs"``.
 
 To draft an expected file for a new payload (then check every value by hand):
 ``python -m tests.test_golden tests/fixtures/lever/new_case.json --board acme``
@@ -18,6 +20,7 @@ from typing import Any
 import pytest
 
 from scraper.boards import parse
+from scraper.errors import ParseError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXPECTED_SUFFIX = ".expected.json"
@@ -38,9 +41,20 @@ def parse_case(fmt: str, payload: Path, board: str, url: str, now: str | None) -
 
 
 CASES = sorted(FIXTURES.glob(f"*/*{EXPECTED_SUFFIX}"))
+REFUSED = [p for p in CASES if "error" in json.loads(p.read_text(encoding="utf-8"))]
+PARSED = [p for p in CASES if p not in REFUSED]
 
 
-@pytest.mark.parametrize("expected_path", CASES, ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("expected_path", REFUSED, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_payload_is_refused_with_a_reason(expected_path: Path) -> None:
+    expected = json.loads(expected_path.read_text(encoding="utf-8"))
+    with pytest.raises(ParseError) as caught:
+        parse_case(expected_path.parent.name, payload_path(expected_path), expected["board"],
+                   expected["url"], expected["now"])
+    assert expected["error"] in str(caught.value)
+
+
+@pytest.mark.parametrize("expected_path", PARSED, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_payload_parses_to_golden_jobs(expected_path: Path) -> None:
     expected = json.loads(expected_path.read_text(encoding="utf-8"))
     jobs = parse_case(
@@ -60,7 +74,7 @@ def _is_blank(text: str) -> bool:
     return text.strip(" \t\r\n\u00a0\u200b\u200c\u200d\u2060\ufeff").lower() in PLACEHOLDERS
 
 
-@pytest.mark.parametrize("expected_path", CASES, ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("expected_path", PARSED, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_missing_data_is_null_never_blank_or_placeholder(expected_path: Path) -> None:
     """DESIGN.md: missing data is null, never "N/A" or "" (nor whitespace, nor "{}")."""
     expected = json.loads(expected_path.read_text(encoding="utf-8"))
@@ -94,8 +108,11 @@ def _draft() -> None:
     for payload in args.payloads:
         fmt = payload.parent.name
         url = args.url or f"https://example.test/{fmt}/{args.board}"
-        jobs = parse_case(fmt, payload, args.board, url, args.now)
-        doc = {"board": args.board, "url": url, "now": args.now, "jobs": jobs}
+        doc: dict[str, Any] = {"board": args.board, "url": url, "now": args.now}
+        try:
+            doc["jobs"] = jobs = parse_case(fmt, payload, args.board, url, args.now)
+        except ParseError as exc:
+            doc["error"], jobs = exc.reason, []
         target = payload.with_name(payload.stem + EXPECTED_SUFFIX)
         target.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"wrote {target} ({len(jobs)} jobs)")

@@ -192,6 +192,13 @@ URL_FIELDS: list[tuple[str, str, tuple[Any, ...], str]] = [
      "https://acme.recruitee.com/o/senior-backend-engineer"),
     ("workday", "detail.json", ("jobPostingInfo", "externalUrl"),
      "https://northwind.wd5.myworkdayjobs.com/External/job/Chicago-IL/Supply-Chain-Analyst_R-104198"),
+    ("gem", "board.json", (0, "absolute_url"), "https://jobs.gem.com/acme/4965519002"),
+    ("bamboohr", "detail.json", ("result", "jobOpening", "jobOpeningShareUrl"), "https://acme.bamboohr.com/careers/36"),
+    ("breezy", "board.json", (0, "url"), "https://acme.breezy.hr/p/4f1c2a3b5d6e-senior-backend-engineer"),
+    ("pinpoint", "board.json", ("data", 0, "url"),
+     "https://acme.pinpointhq.com/en/postings/3f1e2a7c-9b0d-4c5e-8f6a-1b2c3d4e5f60"),
+    ("rippling", "board.json", (0, "url"), "https://ats.rippling.com/acme/jobs/3b8d7c21-4f5e-4a6b-9c0d-1e2f3a4b5c6d"),
+    ("rippling", "detail.json", ("url",), "https://ats.rippling.com/acme/jobs/3b8d7c21-4f5e-4a6b-9c0d-1e2f3a4b5c6d"),
 ]
 WORKDAY_DETAIL = (
     "https://northwind.wd5.myworkdayjobs.com/wday/cxs/northwind/External"
@@ -205,7 +212,9 @@ def test_posting_url_that_is_not_http_gives_the_built_url(
     fmt: str, fixture: str, path: tuple[Any, ...], built: str, hostile: str
 ) -> None:
     document = _replace(json.loads((FIXTURES / fmt / fixture).read_bytes()), path, hostile)
-    request_url = WORKDAY_DETAIL if fmt == "workday" else "https://example.test/acme"
+    # A detail payload is read with the URL it was fetched from.
+    request_url = {"workday": WORKDAY_DETAIL, "bamboohr": "https://acme.bamboohr.com/careers/36/detail"}.get(
+        fmt, "https://example.test/acme")
     jobs = parse(fmt, document, board="acme", url=request_url, now=NOW)
     assert jobs[0].url == built
 

@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from app import store
+from app import queries, store
 from app.db import connect
 from app.pipeline import CompanyProgress, cli_scrape, run_scrape
 from scraper.fetch import FetchSettings
@@ -118,7 +118,8 @@ def test_run_saves_every_board_and_reports_each_outcome(
     assert row == ("finished", len(ok), len(failed), sum(p.jobs_new for p in ok))
     assert {p.company.board for p in failed} == {
         "broken-404", "connection-reset", "malformed-json", "oversized-body",
-        "redirect-loop", "slow-timeout",
+        "redirect-loop", "slow-timeout", "GemBroken404", "bamboohr-html-200", "breezy-malformed-json",
+        "join-placeholder-233", "jazzhr-broken-404",
     }  # fmt: skip
 
 
@@ -206,9 +207,11 @@ def test_cli_scrape_prints_a_line_per_company_and_a_summary(
     assert len(lines) == len(sim.companies()) + 1
     broken = [ln for ln in lines if "broken-404" in ln or ln.startswith("FAIL Broken")]
     assert any(ln.startswith("FAIL ") and ln.endswith(": 404 board not found") for ln in lines)
-    assert sum(ln.startswith("ok   ") for ln in lines) == len(sim.companies()) - 6, broken
+    # every failure board fails but the two that recover on a retry (the slow one times out)
+    bad = sum(1 for c in sim.companies() if c["failure"] not in (None, "500-then-ok", "429"))
+    assert sum(ln.startswith("ok   ") for ln in lines) == len(sim.companies()) - bad, broken
     total = len(sim.companies())
-    assert lines[-1].startswith(f"run 1 finished: {total - 6} ok, 6 failed, 0 cancelled of {total} ")
+    assert lines[-1].startswith(f"run 1 finished: {total - bad} ok, {bad} failed, 0 cancelled of {total} ")
 
 
 def test_cli_scrape_says_so_when_the_database_is_held(
@@ -274,3 +277,19 @@ def test_company_whose_save_raises_fails_alone_and_the_run_says_why(
                        "AND company_id = ?", [run_id, doomed.company_id]).fetchall() == [
         ("failed", 0, "not saved: disk full"),
     ]
+
+
+def test_posted_within_filters_find_simulated_jobs_on_any_day(
+    con: duckdb.DuckDBPyConnection, sim: Simulator
+) -> None:
+    """Issue 15, item 15: the demo's posting dates follow the simulated day."""
+    companies = saved_companies(con, sim, failing=False)
+    for day in (0, 2):
+        sim.set_day(day)
+        run(con, companies)
+        open_jobs = queries.jobs_count(con, queries.JobFilters())
+        week = queries.jobs_count(con, queries.JobFilters(posted_within_days=7))
+        month = queries.jobs_count(con, queries.JobFilters(posted_within_days=30))
+        assert 0 < week < month < open_jobs, day
+        future = con.execute("SELECT count(*) FROM jobs WHERE posted_at > now() + INTERVAL 1 HOUR").fetchone()
+        assert future == (0,), day

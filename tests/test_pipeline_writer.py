@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from app import store
-from app.pipeline import CompanyProgress, _Writer
+from app.pipeline import CompanyProgress, Writer
 from scraper.models import Company, CompanyResult, Job
 
 
@@ -22,7 +22,7 @@ def test_one_unsaveable_company_does_not_lose_its_batch(fresh_db: duckdb.DuckDBP
               url="https://jobs.lever.co/good/1")
     run_id = store.start_run(fresh_db, "test", 2)
     seen: list[CompanyProgress] = []
-    writer = _Writer(fresh_db, run_id, datetime(2026, 11, 1), seen.append)
+    writer = Writer(fresh_db, run_id, datetime(2026, 11, 1), seen.append)
     writer.inbox.put(CompanyResult(good, "ok", (job,)))
     writer.inbox.put(CompanyResult(orphan, "ok", ()))
     writer.inbox.put(None)
@@ -59,7 +59,7 @@ def test_unexpected_save_error_fails_its_company_and_the_writer_goes_on(
         seen.append(f"{p.company.name} {p.state} {p.error}")
         raise RuntimeError("display broke")  # must not stop the writer either
 
-    writer = _Writer(fresh_db, run_id, datetime(2026, 11, 1), on_progress)
+    writer = Writer(fresh_db, run_id, datetime(2026, 11, 1), on_progress)
     job = Job(source="lever", board="a", external_id="1", title="Engineer", company="A",
               url="https://jobs.lever.co/a/1")
     writer.inbox.put(CompanyResult(a, "ok", (job,)))

@@ -128,7 +128,9 @@ def test_cancel_ends_the_run_cancelled(con, make_registry) -> None:
     assert reg.join(10)
 
     snap = reg.snapshot()
-    assert (snap.state, snap.cancel_requested, snap.companies_done) == ("cancelled", True, 3)
+    # Cancelled companies are not "done" (issue 15, item 3): counted apart.
+    assert (snap.state, snap.cancel_requested, snap.companies_done) == ("cancelled", True, 0)
+    assert (snap.companies_cancelled, snap.companies_not_reached) == (3, 0)
     assert {r.state for r in snap.companies} == {"cancelled"}
     assert run_rows(con) == [(1, "manual", "cancelled", None)]
 
@@ -250,3 +252,40 @@ def test_real_pipeline_scrapes_the_simulator_and_history_reads_it(fresh_db) -> N
     results = runs.run_results(fresh_db, 1)
     assert sorted(results["company"].to_list()) == sorted(r.name for r in snap.companies)
     assert results["jobs_new"].sum() == snap.jobs_new
+
+
+def test_snapshot_lists_running_longest_first_recent_newest_first_and_not_reached(
+    con, make_registry
+) -> None:
+    times = iter(datetime(2026, 11, 1, 9, 0, s) for s in range(60))
+    step = threading.Event()
+
+    def pipeline(con: duckdb.DuckDBPyConnection, run_id: int, companies: Sequence[Company], *,
+                 settings: object = None, on_progress: Progress | None = None,
+                 cancel: threading.Event | None = None) -> None:
+        assert on_progress is not None
+        acme, globex, initech = companies
+        on_progress(CompanyProgress(initech, "running"))
+        on_progress(CompanyProgress(acme, "running"))
+        on_progress(CompanyProgress(acme, "ok", 2, 2, 0, 50))
+        on_progress(CompanyProgress(globex, "running"))
+        step.set()
+        assert cancel is not None and cancel.wait(10)
+        on_progress(CompanyProgress(initech, "cancelled", error="cancelled"))
+        store.finish_run(con, run_id, "cancelled")  # Globex never heard of again
+
+    reg = make_registry(pipeline=pipeline, clock=lambda: next(times))
+    assert reg.start("manual")
+    assert step.wait(10)
+    mid = reg.snapshot()
+    assert [r.name for r in mid.running_now] == ["Initech", "Globex"]
+    assert [r.started_at.second for r in mid.running_now if r.started_at] == [2, 5]
+    assert [r.name for r in mid.recent] == ["Acme"]
+    assert reg.snapshot() is mid, "no event, no new copy"
+    assert reg.cancel()
+    assert reg.join(10)
+    end = reg.snapshot()
+    assert {r.name: r.state for r in end.companies} == {
+        "Acme": "ok", "Globex": "cancelled", "Initech": "cancelled"}
+    assert (end.companies_done, end.companies_cancelled, end.running_now) == (1, 2, ())
+    assert [r.name for r in end.recent] == ["Globex", "Initech", "Acme"]

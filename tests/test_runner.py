@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-import scraper.runner as runner
+import scraper.crawl.common as common
 from scraper.fetch import FetchSettings
 from scraper.models import SOURCES, Company, CompanyResult, ScrapeEvent
 from scraper.runner import job_links, mirrored_api, scrape
@@ -24,11 +24,13 @@ from tests.test_golden import FIXTURES
 
 # Generous: the simulator shares this process (and its GIL) with the scrape.
 FAST = FetchSettings(timeout_s=3.0, backoff_s=0.05)
+# Formats whose jobs get one detail request each (the per-company cap applies).
+DETAILED = ("smartrecruiters", "workday", "rippling", "bamboohr", "breezy", "jazzhr", "icims", "oracle")
 
 
 @pytest.fixture(scope="module")
 def sim() -> Iterator[Simulator]:
-    s = Simulator(boards=27, failures=True, slow_s=5.0).start()
+    s = Simulator(boards=len(SOURCES) + 8, failures=True, slow_s=5.0).start()
     yield s
     s.stop()
 
@@ -76,8 +78,21 @@ async def test_each_failure_mode_ends_with_a_readable_error(sim: Simulator) -> N
         "malformed-json": ("failed", outcome["malformed-json"][1]),
         "redirect-loop": ("failed", "too many redirects (over 5)"),
         "connection-reset": ("failed", "connection reset after 3 attempts"),
+        "pinpoint-flaky-500": ("ok", None),
+        "rippling-rate-limited-429": ("ok", None),
+        "GemBroken404": ("failed", "404 board not found"),
+        "bamboohr-html-200": ("failed", "board not found (BambooHR answered with an HTML page, "
+                                        "as it does for an unknown board)"),
+        "teamtailor-flaky-500": ("ok", None),
+        "breezy-malformed-json": ("failed", outcome["breezy-malformed-json"][1]),
+        "join-placeholder-233": ("failed", "board not found (JOIN shows its placeholder company (id 233, "
+                                           "not 'join-placeholder-233'))"),
+        "oracle-rate-limited-429": ("ok", None),
+        "jazzhr-broken-404": ("failed", "404 board not found"),
+        "careers-icims-flaky-500": ("ok", None),
     }
     assert str(outcome["malformed-json"][1]).startswith("invalid JSON at line 1 column ")
+    assert str(outcome["breezy-malformed-json"][1]).startswith("invalid JSON at line 1 column ")
     for r in results:
         if r.ok:
             assert {j.external_id for j in r.jobs} == sim.expected_job_ids(r.company.board)
@@ -89,8 +104,9 @@ async def test_failures_do_not_stop_the_other_companies(sim: Simulator) -> None:
     assert [r.company for r in results] == everyone
     failed = sorted(r.company.board for r in results if not r.ok)
     assert failed == [
-        "broken-404", "connection-reset", "malformed-json", "oversized-body",
-        "redirect-loop", "slow-timeout",
+        "GemBroken404", "bamboohr-html-200", "breezy-malformed-json", "broken-404", "connection-reset",
+        "jazzhr-broken-404", "join-placeholder-233", "malformed-json", "oversized-body", "redirect-loop",
+        "slow-timeout",
     ]  # fmt: skip
 
 
@@ -109,14 +125,14 @@ async def test_events_report_start_then_one_end_per_company(sim: Simulator) -> N
 async def test_unexpected_exception_fails_only_its_company(
     sim: Simulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_parse = runner.parse
+    real_parse = common.parse
 
     def parse(fmt: str, payload: Any, **kw: Any) -> Any:
         if fmt == "greenhouse":
             raise KeyError("boom")
         return real_parse(fmt, payload, **kw)
 
-    monkeypatch.setattr(runner, "parse", parse)
+    monkeypatch.setattr(common, "parse", parse)  # every list payload is parsed through common
     cs = [c for c in companies(sim, failing=False) if c.ats in ("greenhouse", "lever")]
     results = await scrape(cs, on_event=lambda e: None, settings=FAST)
     assert {(r.company.ats, r.state, r.error) for r in results} == {
@@ -193,7 +209,7 @@ async def test_failing_event_handler_does_not_stop_the_run(sim: Simulator) -> No
 
 @pytest.mark.parametrize("cap", [0, 2])
 async def test_detail_calls_are_capped_per_company(sim: Simulator, cap: int) -> None:
-    cs = [c for c in companies(sim, failing=False) if c.ats in ("smartrecruiters", "workday")]
+    cs = [c for c in companies(sim, failing=False) if c.ats in DETAILED]
     settings = replace(FAST, detail_cap=cap)
     uncapped = await scrape(cs, on_event=lambda e: None, settings=FAST)
     capped = await scrape(cs, on_event=lambda e: None, settings=settings)

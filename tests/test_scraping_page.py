@@ -154,13 +154,16 @@ def test_failed_company_shows_its_error_in_the_table(fake: FakePipeline) -> None
     at.run()
     assert not at.exception
     assert at.status[0].label == "Run #1 (manual) finished: 2/2 companies"
-    table = at.status[0].dataframe[0].value
+    recent = at.status[0].dataframe[0].value  # newest first
+    assert recent[["Company", "State"]].values.tolist() == [["Globex", "failed"], ["Acme", "ok"]]
+    table = at.dataframe[1].value  # every company of the run, in its order
     # State and Error come right after Company so a long error is not cut off; blank, not None.
     assert list(table.columns[:3]) == ["Company", "State", "Error"]
     assert table[["Company", "State", "Error"]].values.tolist() == [
         ["Acme", "ok", ""],
         ["Globex", "failed", GLOBEX_ERROR],
     ]
+    assert "2 of 2 companies match" in at.caption.values
     assert [m.value for m in at.status[0].markdown][-1] == (
         f"**Failed companies**\n\n- **Globex** (lever): {md_escape(GLOBEX_ERROR)}")
     assert at.success[0].value == "Run #1 finished: 3 new and 0 closed jobs."
@@ -204,7 +207,8 @@ def test_run_history_shows_readable_labels_and_blank_missing_values(fake: FakePi
     at.run()
     history, results = at.dataframe[-2], at.dataframe[-1]
     assert shown_columns(history) == ["Run", "Trigger", "State", "Started", "Duration", "OK",
-                                      "Failed", "New", "Closed", "Error"]
+                                      "Failed", "Cancelled", "Not reached", "New", "Closed",
+                                      "Error"]
     assert json.loads(history.proto.columns)["started_at"]["type_config"]["format"] == (
         "YYYY-MM-DD HH:mm:ss")
     assert shown_columns(results) == ["Company", "State", "Error", "ATS", "Jobs", "New",

@@ -15,7 +15,7 @@ import pytest
 from app import queries, search, store
 from app.cli import main as cli_main
 from app.db import connect
-from app.pipeline import _Writer
+from app.pipeline import Writer
 from app.queries import JobFilters
 from app.search import SearchIndex, SearchIndexError
 from app.search.index import STATE_FILE
@@ -306,11 +306,11 @@ def test_writer_runs_the_hook_after_each_commit_and_survives_its_failure(
             raise RuntimeError("index broke")
 
     run_id = store.start_run(fresh_db, "test", 2)
-    writer = _Writer(fresh_db, run_id, datetime(2026, 11, 1), None, hook)
+    writer = Writer(fresh_db, run_id, datetime(2026, 11, 1), on_commit=hook)
     writer.inbox.put(CompanyResult(acme, "ok", ACME_JOBS))
     writer.inbox.put(None)
     writer.run()
-    writer = _Writer(fresh_db, run_id, datetime(2026, 11, 1), None, hook)
+    writer = Writer(fresh_db, run_id, datetime(2026, 11, 1), on_commit=hook)
     writer.inbox.put(CompanyResult(beta, "ok", BETA_JOBS))
     writer.inbox.put(None)
     writer.run()

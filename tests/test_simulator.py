@@ -9,6 +9,7 @@ import re
 import tomllib
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,7 +27,7 @@ LD_JSON = re.compile(r'<script type="application/ld\+json">\n(.*?)\n</script>', 
 
 @pytest.fixture(scope="module")
 def sim() -> Iterator[Simulator]:
-    with Simulator(27, failures=True, slow_s=3) as s:
+    with Simulator(3 * len(FORMATS), failures=True, slow_s=3) as s:
         yield s
 
 
@@ -96,21 +97,22 @@ def test_servers_listen_on_three_free_ports(sim: Simulator) -> None:
     assert all(urlsplit(c["url"]).hostname == "127.0.0.1" for c in sim.companies())
 
 
-def test_good_boards_cycle_through_the_nine_formats(sim: Simulator) -> None:
+def test_good_boards_cycle_through_every_format(sim: Simulator) -> None:
     good = [c for c in sim.companies() if c["failure"] is None]
     assert Counter(c["ats"] for c in good) == Counter({fmt: 3 for fmt in FORMATS})
     failing = {c["board"]: c["failure"] for c in sim.companies() if c["failure"]}
     assert failing == {slug: kind for slug, kind, _ in FAILURE_BOARDS}
-    assert len({c["board"] for c in sim.companies()}) == 35
-    assert len({c["name"] for c in sim.companies()}) == 35
+    assert len({c["board"] for c in sim.companies()}) == 3 * len(FORMATS) + len(FAILURE_BOARDS)
+    assert len({c["name"] for c in sim.companies()}) == 3 * len(FORMATS) + len(FAILURE_BOARDS)
 
 
 def test_board_sizes_stay_in_range_with_a_big_one_per_paged_format(sim: Simulator) -> None:
     sizes = {c["board"]: len(sim.expected_job_ids(c["board"])) for c in sim.companies() if c["failure"] is None}
     big = {c["ats"] for c in sim.companies() if c["failure"] is None and sizes[c["board"]] > 60}
-    assert big == {"smartrecruiters"}
+    assert big == {"smartrecruiters", "teamtailor", "oracle"}
     assert max(len(sim.expected_job_ids(c["board"])) for c in boards_of(sim, "smartrecruiters")) > 100
     assert max(len(sim.expected_job_ids(c["board"])) for c in boards_of(sim, "workday")) > 40
+    assert max(len(sim.expected_job_ids(c["board"])) for c in boards_of(sim, "teamtailor")) > 100
     assert min(sizes.values()) >= 3
 
 
@@ -469,8 +471,9 @@ def test_companies_need_ports_before_start() -> None:
 
 def test_five_hundred_boards_get_distinct_slugs() -> None:
     companies = Simulator(500, port=9000, failures=True).companies()
-    assert len({c["board"] for c in companies}) == 508
-    assert Counter(c["ats"] for c in companies if c["failure"] is None)["jsonld"] == 55
+    assert len({c["board"] for c in companies}) == 500 + len(FAILURE_BOARDS)
+    jsonld = len(range(FORMATS.index("jsonld"), 500, len(FORMATS)))
+    assert Counter(c["ats"] for c in companies if c["failure"] is None)["jsonld"] == jsonld
 
 
 def _parser_missing(fmt: str) -> bool:
@@ -486,6 +489,14 @@ async def payloads_of(http: aiohttp.ClientSession, c: dict[str, Any]) -> list[tu
     if c["ats"] == "workday":
         postings = await workday_all(http, url)
         return [("workday", {"total": len(postings), "jobPostings": postings}, url)]
+    if c["ats"] == "icims":
+        pages = [f"{url}&pr={n}" for n in range(10)]
+        return [("icims", await get_text(http, page), page) for page in pages]
+    if c["ats"] in ("oracle", "join", "jazzhr"):
+        return await _stepped_payloads(http, c)
+    if c["ats"] == "teamtailor":
+        pages = [f"{url}?offset={k}&per_page=100" for k in range(0, 1000, 100)]
+        return [("teamtailor", await get_text(http, page), page) for page in pages]
     if c["ats"] != "jsonld":
         return [(c["ats"], await get_text(http, url), url)]
     page = await get_text(http, url)
@@ -495,6 +506,20 @@ async def payloads_of(http: aiohttp.ClientSession, c: dict[str, Any]) -> list[tu
     links = [a for a in lxml_html.fromstring(page).xpath("//a/@href") if "/jobs/" in a]
     pages = [(base + link, await get_text(http, base + link)) for link in links]
     return [("jsonld", page, url)] + [("jsonld", text, link) for link, text in pages]
+
+
+async def _stepped_payloads(http: aiohttp.ClientSession, c: dict[str, Any]) -> list[tuple[str, Any, str]]:
+    """Formats whose list needs a lookup first: the crawl step's own helpers find it."""
+    from scraper.crawl import step_for
+    from scraper.detect import Target
+    from scraper.fetch import Fetcher, FetchSettings
+
+    step = step_for(c["ats"])
+    assert step is not None
+    async with Fetcher(FetchSettings(detail_cap=0, allow_private=True)) as fetcher:
+        jobs = await step(fetcher, Target(c["ats"], c["board"], c["url"]), now=datetime.now(UTC),
+                          settings=FetchSettings(detail_cap=0))  # fmt: skip
+    return [(c["ats"], [j.to_dict() for j in jobs], c["url"])]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -510,6 +535,9 @@ async def test_every_good_board_parses_to_its_expected_jobs(
     for c in boards_of(sim, fmt):
         ids: set[str] = set()
         for source, payload, url in await payloads_of(http, c):
+            if isinstance(payload, list) and payload and "external_id" in payload[0]:
+                ids |= {job["external_id"] for job in payload}  # already parsed by the crawl step
+                continue
             ids |= {job.external_id for job in parse(source, payload, board=c["board"], url=url)}
         assert ids == sim.expected_job_ids(c["board"]), c["board"]
 
@@ -528,3 +556,197 @@ async def test_request_count_counts_every_request_served(http: aiohttp.ClientSes
 def test_busy_port_fails_start_with_oserror() -> None:
     with Simulator(3, ports=1) as first, pytest.raises(OSError):
         Simulator(3, ports=1, port=first.ports[0]).start()
+
+
+async def test_posting_dates_are_relative_to_the_simulated_day(http: aiohttp.ClientSession) -> None:
+    """Issue 15, item 15: "Posted within 7/30 days" finds jobs in a demo, on any day."""
+    now = datetime(2027, 3, 4, 10, 0, tzinfo=UTC)
+    with Simulator(9, ports=1, now=now) as dated:
+        c = boards_of(dated, "lever")[0]
+
+        async def created() -> dict[str, datetime]:
+            return {p["id"]: datetime.fromtimestamp(p["createdAt"] / 1000, UTC)
+                    for p in await get_json(http, c["url"])}  # fmt: skip
+
+        day0 = await created()
+        dated.set_day(2)
+        day2 = await created()
+    for dates in (day0, day2):
+        assert max(dates.values()) <= now
+        assert any(now - d <= timedelta(days=7) for d in dates.values())
+        assert min(dates.values()) >= now - timedelta(days=61)
+    kept = day0.keys() & day2.keys()
+    assert kept and all(day2[k] == day0[k] - timedelta(days=2) for k in kept)
+    new = day2.keys() - day0.keys()
+    assert new and all(now - day2[k] <= timedelta(days=2) for k in new)
+
+
+async def test_rippling_lists_one_row_per_location_and_details_by_uuid(
+    sim: Simulator, http: aiohttp.ClientSession
+) -> None:
+    rows: list[dict[str, Any]] = []
+    for c in boards_of(sim, "rippling"):
+        payload = await get_json(http, c["url"])
+        assert {r["uuid"] for r in payload} == sim.expected_job_ids(c["board"])
+        rows += payload
+    assert len(rows) > len({r["uuid"] for r in rows})  # a job in two cities is two rows
+    c = boards_of(sim, "rippling")[0]
+    first = (await get_json(http, c["url"]))[0]
+    detail = await get_json(http, f"{c['url']}/{first['uuid']}")
+    assert set(detail["description"]) == {"company", "role"} and detail["createdOn"][-6:] == "-07:00"
+    assert detail["employmentType"]["label"].isupper() and not detail["employmentType"]["id"].isupper()
+    base = f"http://127.0.0.1:{sim.ports[0]}/platform/api/ats/v1/board"
+    for path in ("/nobody/jobs", f"/{c['board']}/jobs/not-a-uuid"):
+        async with http.get(base + path) as resp:
+            assert resp.status == 404 and (await resp.json())["error_code"] == "RESOURCE_NOT_FOUND"
+
+
+async def test_gem_vanity_is_case_sensitive_and_needs_the_slash(sim: Simulator, http: aiohttp.ClientSession) -> None:
+    c = boards_of(sim, "gem")[0]
+    assert c["board"] != c["board"].lower() and c["url"].endswith("/job_posts/")
+    posts = await get_json(http, c["url"])
+    assert {p["id"] for p in posts} == sim.expected_job_ids(c["board"])
+    assert posts[0]["content"].startswith("<p>")  # raw HTML, unlike Greenhouse
+    for url in (c["url"].replace(c["board"], c["board"].lower()), c["url"].rstrip("/")):
+        async with http.get(url) as resp:
+            assert resp.status == 404
+
+
+async def test_pinpoint_hides_pay_unless_visible(sim: Simulator, http: aiohttp.ClientSession) -> None:
+    postings: list[dict[str, Any]] = []
+    for c in boards_of(sim, "pinpoint"):
+        payload = await get_json(http, c["url"])
+        assert {p["id"] for p in payload["data"]} == sim.expected_job_ids(c["board"])
+        postings += payload["data"]
+    assert any(p["compensation_visible"] for p in postings)
+    assert any(not p["compensation_visible"] and p["compensation"] for p in postings)
+    assert all("posted" not in key and "date" not in key for key in postings[0])
+    async with http.get(f"http://127.0.0.1:{sim.ports[0]}/pinpoint/nobody/postings.json") as resp:
+        assert resp.status == 404
+
+
+async def test_bamboohr_unknown_board_is_a_200_html_page(sim: Simulator, http: aiohttp.ClientSession) -> None:
+    c = boards_of(sim, "bamboohr")[0]
+    async with http.get(c["url"]) as resp:
+        raw = await resp.text()
+    assert '"jobOpeningName"' in raw and "\\/" in json.dumps(json.loads(raw)).replace("/", "\\/")
+    payload = json.loads(raw)
+    assert payload["meta"]["totalCount"] == len(payload["result"])
+    assert {r["id"] for r in payload["result"]} == sim.expected_job_ids(c["board"])
+    assert {r["locationType"] for r in payload["result"]} <= {"0", "1", "2"}
+    base = c["url"].removesuffix("/list")
+    detail = await get_json(http, f"{base}/{payload['result'][0]['id']}/detail")
+    assert "\\/" in (await get_text(http, f"{base}/{payload['result'][0]['id']}/detail"))
+    assert detail["result"]["jobOpening"]["description"].startswith("<p>")
+    async with http.get(f"{base}/999999/detail") as resp:
+        assert (resp.status, (await resp.json())["type"]) == (404, "not_found")
+    async with http.get(c["url"].replace(c["board"], "nobody")) as resp:
+        assert (resp.status, resp.content_type) == (200, "text/html")
+
+
+async def test_breezy_redirects_unknown_boards_and_throttles_bursts(
+    sim: Simulator, http: aiohttp.ClientSession
+) -> None:
+    c = boards_of(sim, "breezy")[0]
+    async with http.get(c["url"].replace(c["board"], "nobody"), allow_redirects=False) as resp:
+        assert resp.status == 302
+    await asyncio.sleep(1.1)
+    postings = await get_json(http, c["url"])
+    assert {p["id"] for p in postings} == sim.expected_job_ids(c["board"])
+    every = [p for b in boards_of(sim, "breezy") for p in await get_json(http, b["url"])]
+    assert any(p["location"].get("is_remote") and p["location"]["remote_details"]["value"] == "hybrid" for p in every)
+    await asyncio.sleep(1.1)
+    page = await get_text(http, postings[0]["url"])
+    assert 'class="description"' in page
+    statuses = []
+    for _ in range(20):
+        async with http.get(postings[0]["url"]) as resp:
+            statuses.append(resp.status)
+    assert 403 in statuses and statuses[0] == 200
+
+
+async def test_teamtailor_pages_its_feed_by_offset(sim: Simulator, http: aiohttp.ClientSession) -> None:
+    c = max(boards_of(sim, "teamtailor"), key=lambda c: len(sim.expected_job_ids(c["board"])))
+    first, second = [etree.fromstring((await get_text(http, f"{c['url']}?offset={k}&per_page=100")).encode())
+                     for k in (0, 100)]  # fmt: skip
+    links = [i.findtext("link") for page in (first, second) for i in page.iter("item")]
+    assert len(first.findall(".//item")) == 100 and 0 < len(second.findall(".//item")) < 100
+    assert {re.search(r"/jobs/(\d+)-", u).group(1) for u in links} == sim.expected_job_ids(c["board"])  # type: ignore[union-attr]
+    raw = await get_text(http, c["url"])
+    assert "&lt;p&gt;" in raw and "<![CDATA[<p>" in raw and "xmlns:tt=" in raw
+    async with http.get(c["url"].replace(c["board"], "nobody")) as resp:
+        assert resp.status == 404
+
+
+async def test_oracle_pages_inside_the_finder_and_names_sites_on_careers_pages(
+    sim: Simulator, http: aiohttp.ClientSession
+) -> None:
+    direct = next(c for c in boards_of(sim, "oracle") if "/hcmRestApi/" in c["url"])
+    named = next(c for c in boards_of(sim, "oracle") if "/sites/" in c["url"])
+    page = await get_text(http, named["url"])
+    site = re.search(r"siteNumber: '(CX_\d+)'", page).group(1)  # type: ignore[union-attr]
+    assert site not in named["url"]
+    api = direct["url"].split("?")[0]
+    base = f"{api}?onlyData=true&expand=requisitionList.secondaryLocations&finder=findReqs;siteNumber={site}"
+    ids: set[str] = set()
+    for offset in range(0, 400, 100):
+        wrapper = (await get_json(http, f"{base},limit=100,offset={offset}"))["items"][0]
+        ids |= {r["Id"] for r in wrapper["requisitionList"]}
+    assert ids == sim.expected_job_ids(named["board"])
+    default = (await get_json(http, f"{base}&limit=100"))["items"][0]
+    assert len(default["requisitionList"]) == min(25, len(ids))  # top-level limit is ignored
+    facets = (await get_json(http, f"{api}?finder=findReqs;siteNumber={site}"))["items"][0]
+    assert "requisitionList" not in facets and facets["TotalJobsCount"] == len(ids)
+    first = sorted(ids)[0]
+    detail = await get_json(http, api.replace("Requisitions", "RequisitionDetails")
+                            + f'?onlyData=true&finder=ById;Id="{first}",siteNumber={site}')  # fmt: skip
+    assert detail["items"][0]["ExternalDescriptionStr"].startswith("<p>")
+    async with http.get(api.replace("Requisitions", "RequisitionDetail") + f"?finder=ById;Id={first}") as resp:
+        assert resp.status == 404 and await resp.read() == b""
+
+
+async def test_join_looks_up_the_company_and_pages_by_five(sim: Simulator, http: aiohttp.ClientSession) -> None:
+    c = boards_of(sim, "join")[0]
+    page = await get_text(http, c["url"])
+    data = json.loads(re.search(r'id="__NEXT_DATA__"[^>]*>(.*?)</script>', page).group(1))  # type: ignore[union-attr]
+    company = data["props"]["pageProps"]["initialState"]["company"]
+    assert company["domain"] == c["board"]
+    base = f"http://{urlsplit(c['url']).netloc}/api/public/companies/{company['id']}/jobs"
+    async with http.get(f"{base}?page=1&pageSize=100") as resp:
+        assert resp.status == 422
+    ids: set[str] = set()
+    statuses = []
+    for number in range(1, 40):
+        async with http.get(f"{base}?page={number}&pageSize=5") as resp:
+            statuses.append(resp.status)
+            if resp.status == 200:
+                body = await resp.json()
+                ids |= {str(i["id"]) for i in body["items"]}
+                if number >= body["pagination"]["pageCount"]:
+                    break
+    assert 429 in statuses or len(statuses) < 6
+    unknown = await get_text(http, c["url"].replace(c["board"], "nobody"))
+    assert '"statusCode": 404' in unknown
+    placeholder = await get_text(http, board_of(sim, "placeholder-company")["url"])
+    assert '"id": 233' in placeholder
+
+
+async def test_jazzhr_unknown_board_is_a_200_without_the_table(sim: Simulator, http: aiohttp.ClientSession) -> None:
+    c = boards_of(sim, "jazzhr")[0]
+    page = await get_text(http, c["url"])
+    assert 'id="jobs_table"' in page and page.count('class="jobs_row"') == page.count("<tr id=\"row_job_")
+    unknown = await get_text(http, c["url"].replace(c["board"], "nobody"))
+    assert "jobs_table" not in unknown
+    href = re.search(r'href="([^"]+/apply/jobs/details/[^"?]+)', page).group(1)  # type: ignore[union-attr]
+    assert 'id="job-description"' in await get_text(http, f"http://{urlsplit(c['url']).netloc}{href}")
+
+
+async def test_icims_needs_in_iframe_and_pages_by_twenty(sim: Simulator, http: aiohttp.ClientSession) -> None:
+    c = max(boards_of(sim, "icims"), key=lambda c: len(sim.expected_job_ids(c["board"])))
+    shell = await get_text(http, c["url"].replace("&in_iframe=1", ""))
+    assert "iCIMS_Anchor" not in shell
+    pages = [await get_text(http, f"{c['url']}&pr={n}") for n in range(4)]
+    ids = {m for p in pages for m in re.findall(r"/jobs/(\d+)/[^/]+/job", p)}
+    assert ids == sim.expected_job_ids(c["board"]) and "iCIMS_Anchor" not in pages[3]
+    async with http.get(c["url"].replace(c["board"], "careers-nobody")) as resp:
+        assert resp.status == 404

@@ -28,6 +28,14 @@ def make_job(n: int, board: str = "acme", **fields: object) -> Job:
     return Job(**base)  # type: ignore[arg-type]
 
 
+@pytest.fixture(autouse=True, params=["set-based", "one-by-one"])
+def save_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every lifecycle test runs through the set-based save and through the per-company one."""
+    if request.param == "one-by-one":
+        monkeypatch.setattr(store, "save_company_results", store.save_company_results_one_by_one)
+    return str(request.param)
+
+
 @pytest.fixture
 def acme(fresh_db: duckdb.DuckDBPyConnection) -> Company:
     [company] = store.save_companies(

@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 EventHandler = Callable[[ScrapeEvent], None]
 _KIND = {"ok": "finished", "failed": "failed", "cancelled": "cancelled"}
+SEND_BATCH = 20  # tasks handed to Celery between two polls (a cancel waits for one batch)
 _BROKER_ERRORS: tuple[type[BaseException], ...] = (redis.RedisError, KombuError, OSError)
 
 
@@ -61,7 +63,7 @@ class RemoteSettings:
     no_worker_s: float = 15.0  # a run without any worker online for this long ends
     broker_lost_s: float = 10.0  # a broker not answering for this long ends the run
     limbo_s: float = 3.0  # an unclaimed company while the queue is empty this long: resent
-    cancel_grace_s: float = 1.2  # running companies get this long to report 'cancelled'
+    cancel_grace_s: float = 1.0  # running companies get this long to report 'cancelled'
     poll_s: float = 0.1
 
 
@@ -156,6 +158,7 @@ class _Run:
     pending: dict[int, _Pending] = field(default_factory=dict)
     results: dict[int, CompanyResult] = field(default_factory=dict)
     by_tid: dict[str, int] = field(default_factory=dict)
+    unsent: deque[int] = field(default_factory=deque)
 
     def __post_init__(self) -> None:
         self.conf = self.runner.settings
@@ -196,22 +199,30 @@ class _Run:
         return True
 
     def _send_all(self) -> None:
-        sent = time.monotonic()
+        """Queue every company here; ``_send_some`` hands them to Celery a batch per tick, so
+        a long send (2,000 tasks take seconds) is followed, and cancelled, as it goes."""
+        now = time.monotonic()
+        for i, c in enumerate(self.companies):
+            self.pending[i] = _Pending(c, [], now)
+        self.unsent = deque(range(len(self.companies)))
+
+    def _send_some(self) -> None:
         with self.celery.producer_or_acquire() as producer:
-            for i, c in enumerate(self.companies):
-                self.pending[i] = _Pending(c, [], sent)
-                self._send(i, producer)
+            for _ in range(min(SEND_BATCH, len(self.unsent))):
+                if self.unsent[0] in self.pending:
+                    self._send(self.unsent[0], producer)
+                self.unsent.popleft()  # only once sent: a broker error leaves it queued here
 
     def _send(self, i: int, producer: Any = None) -> None:
         p = self.pending[i]
         tid = common.task_id(self.key, i, len(p.tids))
-        p.tids.append(tid)
-        p.worker, p.sent_at = None, time.monotonic()
         self.by_tid[tid] = i
         args = [self.key, encode_company(p.company), encode_settings(self.fetch),
                 self.now.isoformat(), self.conf.max_result_bytes]
         self.celery.send_task(common.TASK_NAME, args=args, task_id=tid, queue=common.QUEUE,
                               producer=producer)
+        p.tids.append(tid)
+        p.worker, p.sent_at = None, time.monotonic()
 
     def _follow(self) -> None:
         """Poll events, results and workers until every company has ended."""
@@ -223,8 +234,11 @@ class _Run:
         while self.pending:
             if self.cancel.is_set() and cancel_by is None:
                 cancel_by = time.monotonic() + self.conf.cancel_grace_s
+                self.unsent.clear()
                 self._cancel_queued()
             try:
+                if self.unsent:
+                    self._send_some()
                 self._read_events()
                 self._read_results(everything=tick % 20 == 0)
                 if tick % 5 == 0 and self.pending and cancel_by is None:
@@ -245,7 +259,7 @@ class _Run:
             if cancel_by is not None and time.monotonic() > cancel_by:
                 self._fail_all("cancelled", state="cancelled")
             tick += 1
-            if self.pending:
+            if self.pending and not self.unsent:
                 self.cancel.wait(self.conf.poll_s) if cancel_by is None else time.sleep(self.conf.poll_s)
 
     def _end(self) -> None:
@@ -343,7 +357,7 @@ class _Run:
     def _check_limbo(self, empty_since: float | None, now: float) -> float | None:
         """Companies no worker claimed although the queue is empty: taken by a worker that
         died before it could say so. Sent again after ``limbo_s``."""
-        if not any(p.worker is None for p in self.pending.values()):
+        if self.unsent or not any(p.worker is None and p.tids for p in self.pending.values()):
             return None
         if self.redis.llen(common.QUEUE):
             return None
@@ -351,7 +365,7 @@ class _Run:
             return now
         if now - empty_since > self.conf.limbo_s:
             for i, p in list(self.pending.items()):
-                if p.worker is None and now - p.sent_at > self.conf.limbo_s:
+                if p.worker is None and p.tids and now - p.sent_at > self.conf.limbo_s:
                     if len(p.tids) <= self.conf.redeliveries:
                         self._send(i)
                     else:

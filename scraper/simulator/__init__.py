@@ -27,11 +27,10 @@ from scraper.simulator.faults import (
 )
 from scraper.simulator.formats import FORMATS, endpoint_path, external_id
 from scraper.simulator.server import CACHE_MAX_BYTES, Simulator, cli_simulate
-from scraper.simulator.world import DAY0, Board, Place, Salary, SimJob, salary_prose
+from scraper.simulator.world import Board, Place, Salary, SimJob, salary_prose
 
 __all__ = [
     "CACHE_MAX_BYTES",
-    "DAY0",
     "FAILURE_BOARDS",
     "FLAKY_FAILURES_PER_DAY",
     "FORMATS",

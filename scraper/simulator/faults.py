@@ -22,6 +22,16 @@ FAILURE_BOARDS = (
     ("malformed-json", "malformed", "lever"),
     ("redirect-loop", "redirect-loop", "recruitee"),
     ("connection-reset", "reset", "smartrecruiters"),
+    ("pinpoint-flaky-500", "500-then-ok", "pinpoint"),
+    ("rippling-rate-limited-429", "429", "rippling"),
+    ("GemBroken404", "404", "gem"),
+    ("bamboohr-html-200", "html-200", "bamboohr"),
+    ("teamtailor-flaky-500", "500-then-ok", "teamtailor"),
+    ("breezy-malformed-json", "malformed", "breezy"),
+    ("join-placeholder-233", "placeholder-company", "join"),
+    ("oracle-rate-limited-429", "429", "oracle"),
+    ("jazzhr-broken-404", "404", "jazzhr"),
+    ("careers-icims-flaky-500", "500-then-ok", "icims"),
 )
 # Failure boards that end up serving their jobs to a patient or retrying client.
 RECOVERING = frozenset({"500-then-ok", "429", "slow"})
@@ -49,6 +59,8 @@ async def respond(sim: Simulator, request: web.Request, board: Board) -> web.Str
     if kind == "malformed":
         return web.Response(body=b'[{"id": "0b6e", "text": "Backend Engineer", "categories": {,]',
                             content_type="application/json")  # fmt: skip
+    if kind == "html-200":  # a marketing page where the board should be (BambooHR's unknown board)
+        return web.Response(text="<!DOCTYPE html><html><body><h1>Welcome</h1></body></html>", content_type="text/html")
     if kind == "redirect-loop":
         target = request.path if request.query.get("hop") else f"{request.path}?hop=1"
         raise web.HTTPFound(target)

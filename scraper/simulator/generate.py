@@ -6,7 +6,7 @@ import html
 import random
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from scraper.simulator import formats
 from scraper.simulator.faults import FAILURE_BOARDS
@@ -14,7 +14,6 @@ from scraper.simulator.world import (
     ANNUAL_BASE,
     BENEFITS,
     BULLETS,
-    DAY0,
     EMPLOYMENT,
     NAME_HEADS,
     NAME_TAILS,
@@ -33,10 +32,19 @@ from scraper.simulator.world import (
 class Generator:
     """Deterministic boards and jobs from (seed, board, day), computed lazily and cached."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, now: datetime, day: int = 0) -> None:
         self.seed = seed
+        self.now = now
+        self.day = day
         self._jobs: dict[tuple[str, int], SimJob] = {}
         self._day_sets: dict[tuple[str, int], list[SimJob]] = {}
+
+    def set_calendar(self, now: datetime, day: int) -> None:
+        """Date every posting as if simulated day ``day`` were ``now``: at day 5, a job born
+        on day 3 is dated two days before ``now``."""
+        if (now, day) != (self.now, self.day):
+            self.now, self.day = now, day
+            self._jobs, self._day_sets = {}, {}  # replaced, not cleared: the server thread reads them
 
     def make_boards(self, count: int, failures: bool) -> list[Board]:
         boards: list[Board] = []
@@ -111,8 +119,10 @@ class Generator:
             remote_label, implied = rng.choice(REMOTE_LABELS)
             places = (implied or places[0],)
         employment = rng.choice(EMPLOYMENT)
-        posted = DAY0 + timedelta(days=born, hours=rng.randrange(0, 10), minutes=rng.randrange(60))
-        updated = posted + timedelta(days=rng.randrange(0, 5), hours=rng.randrange(24))
+        # Posted in the hours before that day's "now"; edited since, but never after today's.
+        day0 = self.now - timedelta(days=self.day)
+        posted = day0 + timedelta(days=born) - timedelta(hours=rng.randrange(0, 10), minutes=rng.randrange(60))
+        updated = min(posted + timedelta(days=rng.randrange(0, 5), hours=rng.randrange(24)), max(posted, self.now))
         salary = self._salary(rng, places[0], employment)
         structured = salary is not None and rng.random() < 0.6
         intro, sections, closing = self._description(rng, board, title, salary, structured)

@@ -9,7 +9,7 @@ import json
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from aiohttp import web
 
 from scraper.simulator import faults, formats
 from scraper.simulator.generate import Generator
-from scraper.simulator.world import DAY0, Board, SimJob, page_html
+from scraper.simulator.world import Board, SimJob, page_html
 
 CACHE_MAX_BYTES = 64 * 1024 * 1024
 
@@ -38,7 +38,10 @@ class Simulator:
         failures: bool = False,
         day: int = 0,
         slow_s: float = 30.0,
+        now: datetime | None = None,
     ) -> None:
+        """``now``: the moment every simulated day stands for (default: this hour, UTC), so
+        posting dates are relative to the simulated day and date filters find jobs."""
         self.latency_ms = latency_ms
         self.seed = seed
         self.slow_s = slow_s
@@ -46,11 +49,14 @@ class Simulator:
         self._day = day
         self._port = port
         self._nports = max(1, ports)
-        self._gen = Generator(seed)
+        self._now = (now or datetime.now(UTC).replace(minute=0, second=0, microsecond=0)).astimezone(UTC)
+        self._gen = Generator(seed, self._now, day)
         self._boards = self._gen.make_boards(boards, failures)
         self._by_slug = {b.slug: b for b in self._boards}
         self._ports: list[int] = [port + i for i in range(self._nports)] if port else []
         self._hits: dict[tuple[str, int], int] = {}
+        # What a format module keeps between requests (Breezy's request times), by format.
+        self.scratch: dict[str, dict[str, Any]] = {}
         self._cache: dict[tuple[Any, ...], bytes] = {}
         self._cache_bytes = 0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -94,8 +100,11 @@ class Simulator:
         return self._day
 
     def set_day(self, day: int) -> None:
-        """Make every board list its jobs of ``day`` from now on."""
-        self._day = int(day)
+        """Make every board list its jobs of ``day`` from now on, dated as if ``day`` were today."""
+        if int(day) != self._day:
+            self._day = int(day)
+            self._gen.set_calendar(self._now, self._day)
+            self._cache, self._cache_bytes = {}, 0  # payloads of other days carry other dates
 
     @property
     def ports(self) -> list[int]:
@@ -143,12 +152,18 @@ class Simulator:
             return board
         return None
 
+    def boards_of(self, ats: str) -> list[Board]:
+        """Every board served as ``ats`` (formats that look boards up by something else than
+        the slug: an Oracle site number, a JOIN company id)."""
+        return [b for b in self._boards if b.ats == ats]
+
     def jobs(self, board: Board) -> list[SimJob]:
         """The jobs ``board`` lists today."""
         return self._gen.jobs_on(board, self._day)
 
     def today(self) -> datetime:
-        return DAY0 + timedelta(days=self._day, hours=8)
+        """The simulated day's "now": whatever the day, the moment the simulator stands for."""
+        return self._now
 
     async def fault(self, request: web.Request, board: Board) -> web.StreamResponse | None:
         """The misbehaviour of a failure board, or None when it serves normally this time."""

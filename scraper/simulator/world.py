@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-DAY0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 EASTERN = timezone(timedelta(hours=-4))
 
 NAME_HEADS = (

@@ -9,84 +9,34 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from urllib.parse import parse_qs, quote, unquote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from lxml import html as lxml_html
 
+from scraper.detect.more import MORE_DETECTORS
+from scraper.detect.url import (
+    LOCALE,
+    SUBDOMAIN_RESERVED,
+    UNKNOWN_HOST,
+    Target,
+    Url,
+    need,
+    q,
+    split_url,
+)
 from scraper.errors import DetectError
 from scraper.models import SOURCES, Company
 
+__all__ = ["GREENHOUSE_QUERY", "UNKNOWN_HOST", "Target", "detect", "detect_in_html", "resolve"]
 
-@dataclass(frozen=True, slots=True)
-class Target:
-    """What to fetch for a board: its format, its slug, and the API endpoint."""
-
-    ats: str
-    board: str
-    endpoint: str
-
-
-UNKNOWN_HOST = (
-    'no ATS recognised in this URL; give ats = "..." or use the jsonld format for a careers page'
-)
 # content: descriptions, departments, offices; pay_transparency: pay_input_ranges.
 GREENHOUSE_QUERY = "content=true&pay_transparency=true"
-_SCHEMELESS = re.compile(r"^[\w-]+(\.[\w-]+)+(/|$)")
-_LOCALE = re.compile(r"^[a-z]{2}(-[A-Za-z]{2})?$")
 _WORKDAY_HOST = re.compile(r"^(?P<tenant>[\w-]+)\.(?P<wd>wd\d+)\.myworkdayjobs\.com$")
 _WORKDAY_SITE_HOST = re.compile(r"^(?P<wd>wd\d+)\.myworkdaysite\.com$")
-_SUBDOMAIN_RESERVED = {"www", "api", "app", "apply", "jobs", "careers", "help", "support"}
 
 
-@dataclass(frozen=True, slots=True)
-class _Url:
-    host: str
-    segments: list[str]
-    query: dict[str, list[str]]
-    raw: str
-
-    def segment(self, i: int) -> str | None:
-        return self.segments[i] if len(self.segments) > i else None
-
-    def param(self, name: str) -> str | None:
-        values = self.query.get(name)
-        return values[0].strip() or None if values else None
-
-
-def _split(url: str) -> _Url:
-    """The host, path segments and query of an http(s) URL; DetectError for anything else."""
-    text = (url or "").strip()
-    if not text:
-        raise DetectError(url, "empty URL")
-    if "://" not in text and _SCHEMELESS.match(text):
-        text = "https://" + text
-    try:
-        parts = urlsplit(text)
-        host = (parts.hostname or "").lower()
-    except ValueError as exc:
-        raise DetectError(url, f"not a URL ({exc})") from exc
-    if parts.scheme.lower() not in ("http", "https"):
-        raise DetectError(url, "only http and https URLs can be detected")
-    if not host or " " in text:
-        raise DetectError(url, "not a URL")
-    host = host.removeprefix("www.")
-    segments = [unquote(s) for s in parts.path.split("/") if s]
-    return _Url(host, segments, parse_qs(parts.query), text)
-
-
-def _need(value: str | None, url: _Url, what: str) -> str:
-    if not value:
-        raise DetectError(url.raw, f"this URL has no {what}")
-    return value
-
-
-def _q(slug: str) -> str:
-    return quote(slug, safe="")
-
-
-def _greenhouse(u: _Url) -> Target | None:
+def _greenhouse(u: Url) -> Target | None:
     m = re.fullmatch(r"(boards|job-boards)(\.eu)?\.greenhouse\.io", u.host)
     api = re.fullmatch(r"(boards-api|api)(\.eu)?\.greenhouse\.io", u.host)
     if m:
@@ -98,14 +48,14 @@ def _greenhouse(u: _Url) -> Target | None:
         token = u.segment(2) if u.segments[:2] == ["v1", "boards"] else None
     else:
         return None
-    token = _need(token, u, "Greenhouse board token")
+    token = need(token, u, "Greenhouse board token")
     return Target(
-        "greenhouse", token, f"https://boards-api{eu}.greenhouse.io/v1/boards/{_q(token)}/jobs"
+        "greenhouse", token, f"https://boards-api{eu}.greenhouse.io/v1/boards/{q(token)}/jobs"
         f"?{GREENHOUSE_QUERY}",
     )
 
 
-def _lever(u: _Url) -> Target | None:
+def _lever(u: Url) -> Target | None:
     m = re.fullmatch(r"(jobs|api)(\.eu)?\.lever\.co", u.host)
     if not m:
         return None
@@ -114,11 +64,11 @@ def _lever(u: _Url) -> Target | None:
         site = u.segment(2) if u.segments[:2] == ["v0", "postings"] else None
     else:
         site = u.segment(0)
-    site = _need(site, u, "Lever site name")
-    return Target("lever", site, f"https://api{eu}.lever.co/v0/postings/{_q(site)}?mode=json")
+    site = need(site, u, "Lever site name")
+    return Target("lever", site, f"https://api{eu}.lever.co/v0/postings/{q(site)}?mode=json")
 
 
-def _ashby(u: _Url) -> Target | None:
+def _ashby(u: Url) -> Target | None:
     if u.host == "jobs.ashbyhq.com":
         name = u.segment(0)
     elif u.host == "api.ashbyhq.com":
@@ -126,15 +76,15 @@ def _ashby(u: _Url) -> Target | None:
         name = u.segment(2) if ok else None
     else:
         return None
-    name = _need(name, u, "Ashby job board name")
+    name = need(name, u, "Ashby job board name")
     return Target(
         "ashby",
         name,
-        f"https://api.ashbyhq.com/posting-api/job-board/{_q(name)}?includeCompensation=true",
+        f"https://api.ashbyhq.com/posting-api/job-board/{q(name)}?includeCompensation=true",
     )
 
 
-def _workable(u: _Url) -> Target | None:
+def _workable(u: Url) -> Target | None:
     if u.host == "apply.workable.com":
         if u.segments[:4] == ["api", "v1", "widget", "accounts"]:
             slug = u.segment(4)
@@ -144,41 +94,41 @@ def _workable(u: _Url) -> Target | None:
             slug = u.segment(0)
     elif u.host.endswith(".workable.com") and u.host.count(".") == 2:
         slug = u.host.split(".")[0]
-        slug = None if slug in _SUBDOMAIN_RESERVED else slug
+        slug = None if slug in SUBDOMAIN_RESERVED else slug
     else:
         return None
-    slug = _need(slug, u, "Workable account slug")
+    slug = need(slug, u, "Workable account slug")
     return Target(
         "workable",
         slug,
-        f"https://apply.workable.com/api/v1/widget/accounts/{_q(slug)}?details=true",
+        f"https://apply.workable.com/api/v1/widget/accounts/{q(slug)}?details=true",
     )
 
 
-def _smartrecruiters(u: _Url) -> Target | None:
+def _smartrecruiters(u: Url) -> Target | None:
     if u.host in ("careers.smartrecruiters.com", "jobs.smartrecruiters.com"):
         company = u.segment(0)
     elif u.host == "api.smartrecruiters.com":
         company = u.segment(2) if u.segments[:2] == ["v1", "companies"] else None
     else:
         return None
-    company = _need(company, u, "SmartRecruiters company id")
+    company = need(company, u, "SmartRecruiters company id")
     return Target(
         "smartrecruiters",
         company,
-        f"https://api.smartrecruiters.com/v1/companies/{_q(company)}/postings?limit=100",
+        f"https://api.smartrecruiters.com/v1/companies/{q(company)}/postings?limit=100",
     )
 
 
-def _recruitee(u: _Url) -> Target | None:
+def _recruitee(u: Url) -> Target | None:
     m = re.fullmatch(r"([\w-]+)\.recruitee\.com", u.host)
-    if not m or m.group(1) in _SUBDOMAIN_RESERVED:
+    if not m or m.group(1) in SUBDOMAIN_RESERVED:
         return None
     company = m.group(1)
     return Target("recruitee", company, f"https://{company}.recruitee.com/api/offers/")
 
 
-def _personio(u: _Url) -> Target | None:
+def _personio(u: Url) -> Target | None:
     m = re.fullmatch(r"([\w-]+)\.jobs\.personio\.(de|com)", u.host)
     if not m:
         return None
@@ -190,31 +140,31 @@ def _nth(items: list[str], i: int) -> str | None:
     return items[i] if len(items) > i else None
 
 
-def _workday(u: _Url) -> Target | None:
+def _workday(u: Url) -> Target | None:
     segments = list(u.segments)
     m = _WORKDAY_HOST.fullmatch(u.host)
     s = _WORKDAY_SITE_HOST.fullmatch(u.host)
     if segments[:2] == ["wday", "cxs"] and (m or s):
         tenant, site = u.segment(2), u.segment(3)
     elif m:
-        if segments and _LOCALE.match(segments[0]):
+        if segments and LOCALE.match(segments[0]):
             segments.pop(0)
         tenant, site = m.group("tenant"), (segments[0] if segments else None)
     elif s:
-        if segments and _LOCALE.match(segments[0]):
+        if segments and LOCALE.match(segments[0]):
             segments.pop(0)
         if segments[:1] != ["recruiting"]:
             segments = []
         tenant, site = _nth(segments, 1), _nth(segments, 2)
     else:
         return None
-    tenant = _need(tenant, u, "Workday tenant")
-    site = _need(site, u, "Workday career site (https://TENANT.wdN.myworkdayjobs.com/SITE)")
+    tenant = need(tenant, u, "Workday tenant")
+    site = need(site, u, "Workday career site (https://TENANT.wdN.myworkdayjobs.com/SITE)")
     host = u.host
-    return Target("workday", tenant, f"https://{host}/wday/cxs/{_q(tenant)}/{_q(site)}/jobs")
+    return Target("workday", tenant, f"https://{host}/wday/cxs/{q(tenant)}/{q(site)}/jobs")
 
 
-_DETECTORS: tuple[Callable[[_Url], Target | None], ...] = (
+_DETECTORS: tuple[Callable[[Url], Target | None], ...] = (
     _greenhouse,
     _lever,
     _ashby,
@@ -223,13 +173,14 @@ _DETECTORS: tuple[Callable[[_Url], Target | None], ...] = (
     _recruitee,
     _personio,
     _workday,
+    *MORE_DETECTORS,
 )
 
 
 def detect(url: str) -> Target:
     """Careers URL or API URL of any supported ATS -> Target. DetectError when it can't tell
     (bad scheme, unknown host: say so and suggest giving ``ats``)."""
-    u = _split(url)
+    u = split_url(url)
     for detector in _DETECTORS:
         target = detector(u)
         if target is not None:
@@ -240,7 +191,7 @@ def detect(url: str) -> Target:
 def _host_ats(url: str) -> str | None:
     """The ATS whose own host ``url`` is on, or None for any other host."""
     try:
-        u = _split(url)
+        u = split_url(url)
     except DetectError:
         return None
     for detector in _DETECTORS:
@@ -254,7 +205,7 @@ def _host_ats(url: str) -> str | None:
     return None
 
 
-def _ats_name(detector: Callable[[_Url], Target | None]) -> str:
+def _ats_name(detector: Callable[[Url], Target | None]) -> str:
     return detector.__name__.lstrip("_")
 
 
@@ -268,13 +219,13 @@ def resolve(company: Company) -> Target:
     if ats not in SOURCES:
         raise DetectError(company.url, f"unknown ats {ats!r} (known: {', '.join(SOURCES)})")
     if ats == "jsonld":
-        _split(company.url)
+        split_url(company.url)
         return Target("jsonld", company.board or urlsplit(company.url).hostname or "", company.url)
     own = _host_ats(company.url)
     if own is None:
         if not company.board:
             raise DetectError(company.url, f'give board = "..." for a {ats} board on this host')
-        _split(company.url)
+        split_url(company.url)
         return Target(ats, company.board, company.url)
     target = detect(company.url)
     if target.ats != ats:
