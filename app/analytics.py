@@ -75,6 +75,19 @@ class Headline:
     companies_hiring_week_ago: int
     remote_share: float | None
     remote_share_week_ago: float | None
+    # When the filtered jobs were first seen at the earliest (None: no job): a week-ago value
+    # means something only when scrapes had seen jobs by then.
+    history_start: datetime | None = None
+    week_start: datetime = datetime.min  # the start of the last 7 days of the range
+
+    def has_week_ago(self) -> bool:
+        """Whether jobs were seen before the last 7 days (so "a week earlier" has a value)."""
+        return self.history_start is not None and self.history_start < self.week_start
+
+    def has_week_before(self) -> bool:
+        """Whether jobs were seen before the 7 days before the last 7 (a full previous week)."""
+        return (self.history_start is not None
+                and self.history_start < self.week_start - timedelta(days=7))
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +106,7 @@ class Dashboard:
     days_open: pl.DataFrame
     scrape_health: pl.DataFrame
     bucket: str = field(default="day")
+    flow_dating: tuple[int, int] = (0, 0)
 
 
 # The filtered jobs; every job query starts from this CTE. `$asof` is bound by each query.
@@ -157,7 +171,8 @@ def headline(con: duckdb.DuckDBPyConnection, filters: Filters) -> Headline:
         count(DISTINCT company_id) FILTER (open_now),
         count(DISTINCT company_id) FILTER (open_ago),
         avg(coalesce(workplace = 'remote', false)::INTEGER) FILTER (open_now),
-        avg(coalesce(workplace = 'remote', false)::INTEGER) FILTER (open_ago)
+        avg(coalesce(workplace = 'remote', false)::INTEGER) FILTER (open_ago),
+        min(first_seen_at)
     FROM marks
     """
     params = filters.params()
@@ -166,7 +181,8 @@ def headline(con: duckdb.DuckDBPyConnection, filters: Filters) -> Headline:
     params["asof"] = filters.as_of
     (row,) = con.execute(sql, params).fetchall()
     c = [int(v or 0) for v in row[:8]]
-    return Headline(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], _share(row[8]), _share(row[9]))
+    return Headline(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], _share(row[8]), _share(row[9]),
+                    history_start=row[10], week_start=params["ago"])
 
 
 def _share(value: float | None) -> float | None:
@@ -195,7 +211,8 @@ def flow_bucket(filters: Filters) -> str:
 
 
 def flow(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
-    """New and closed postings per day (or week) of the range: period, kind, jobs (zeros kept)."""
+    """New and closed postings per day (or week) of the range: period, kind, jobs (zeros kept).
+    New counts by posted date where the board gives one, by first seen otherwise."""
     sql = _FILTERED + """
     , periods AS (
         SELECT DISTINCT date_trunc($bucket, d)::DATE AS period
@@ -203,8 +220,12 @@ def flow(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
                              INTERVAL 1 DAY) AS t(d)
     ),
     events AS (
-        SELECT date_trunc($bucket, first_seen_at)::DATE AS period, 'new' AS kind FROM f
-        WHERE first_seen_at >= $since AND first_seen_at < $asof
+        -- A posting is new on the day the board says it was posted, else when first seen: a
+        -- first scrape then spreads its postings over their real days, not one spike.
+        SELECT date_trunc($bucket, coalesce(posted_at, first_seen_at))::DATE AS period,
+               'new' AS kind FROM f
+        WHERE coalesce(posted_at, first_seen_at) >= $since
+          AND coalesce(posted_at, first_seen_at) < $asof
         UNION ALL
         SELECT date_trunc($bucket, closed_at)::DATE, 'closed' FROM f
         WHERE closed_at >= $since AND closed_at < $asof
@@ -219,6 +240,16 @@ def flow(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     params["since"] = filters.since
     params["bucket"] = flow_bucket(filters)
     return _frame(con, sql, params)
+
+
+def flow_dating(con: duckdb.DuckDBPyConnection, filters: Filters) -> tuple[int, int]:
+    """(postings new in the range dated by the board's posted date, all new in the range)."""
+    sql = _FILTERED + """
+    SELECT count(*) FILTER (posted_at IS NOT NULL), count(*) FROM f
+    WHERE coalesce(posted_at, first_seen_at) >= $since AND coalesce(posted_at, first_seen_at) < $asof
+    """
+    (row,) = con.execute(sql, {**filters.params(), "since": filters.since}).fetchall()
+    return int(row[0]), int(row[1])
 
 
 def open_by_company(
@@ -308,16 +339,20 @@ def days_open(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int = 20)
 def scrape_health(
     con: duckdb.DuckDBPyConnection, filters: Filters, runs: int = 10
 ) -> pl.DataFrame:
-    """Per company over the last ``runs`` runs: company, runs, ok, success_rate, last_state,
-    last_run_at (its run's start), last_error (the latest failure's message), worst success rate first."""
+    """Per company over the last ``runs`` runs that reached it (a run cancelled before the
+    company ended neither succeeded nor failed there): company, runs, ok, failed,
+    success_rate, last_state, last_run_at (its run's start), last_error (the latest real
+    failure's message), worst success rate first."""
     sql = """
     WITH recent AS (SELECT run_id FROM runs ORDER BY run_id DESC LIMIT $runs),
     results AS (
         SELECT r.*, c.name AS company, u.started_at FROM run_results r
         JOIN recent USING (run_id) JOIN runs u USING (run_id) JOIN companies c USING (company_id)
-        WHERE len($companies::INTEGER[]) = 0 OR list_contains($companies::INTEGER[], r.company_id)
+        WHERE r.state <> 'cancelled' AND (len($companies::INTEGER[]) = 0
+              OR list_contains($companies::INTEGER[], r.company_id))
     )
     SELECT company, count(*) AS runs, count(*) FILTER (state = 'ok') AS ok,
+        count(*) FILTER (state = 'failed') AS failed,
         count(*) FILTER (state = 'ok') / count(*) AS success_rate,
         arg_max(state, run_id) AS last_state,
         max(started_at) AS last_run_at,
@@ -345,4 +380,5 @@ def dashboard(con: duckdb.DuckDBPyConnection, filters: Filters) -> Dashboard:
         days_open=days_open(con, filters),
         scrape_health=scrape_health(con, filters),
         bucket=flow_bucket(filters),
+        flow_dating=flow_dating(con, filters),
     )

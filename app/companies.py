@@ -18,7 +18,7 @@ import io
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -70,11 +70,13 @@ class Entry:
 
 @dataclass(frozen=True, slots=True)
 class SaveReport:
-    """What a save did: companies added, tracked ones updated, entries rejected."""
+    """What a save did: companies added, tracked ones updated, entries rejected, tracked
+    ones given again exactly as they were (``unchanged``)."""
 
     added: list[Company]
     updated: list[Company]
     rejected: list[Entry]
+    unchanged: list[Company] = field(default_factory=list)
 
 
 def _key(company: Company) -> tuple[str, str]:
@@ -250,14 +252,31 @@ def parse_import(filename: str, data: bytes) -> list[Entry]:
 def save_entries(con: duckdb.DuckDBPyConnection, entries: Sequence[Entry]) -> SaveReport:
     """Save the valid entries with the ``enabled`` they give, in one transaction (tracked
     boards get their name and URL updated)."""
-    tracked = {_key(c) for c in store.companies(con)}
+    before = _tracked_state(con)
     valid = [e for e in entries if e.company is not None]
     saved = store.save_companies(
         con, [e.company for e in valid if e.company is not None], enabled=[e.enabled for e in valid]
     )
-    added = [c for c in saved if _key(c) not in tracked]
-    updated = [c for c in saved if _key(c) in tracked]
-    return SaveReport(added, updated, [e for e in entries if not e.ok])
+    after = _tracked_state(con)
+    added = [c for c in saved if _key(c) not in before]
+    updated = [c for c in saved if _key(c) in before and before[_key(c)] != after[_key(c)]]
+    unchanged = [c for c in saved if _key(c) in before and before[_key(c)] == after[_key(c)]]
+    return SaveReport(added, updated, [e for e in entries if not e.ok], unchanged)
+
+
+def _tracked_state(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], tuple[Any, ...]]:
+    rows = con.execute("SELECT ats, board, name, url, enabled FROM companies").fetchall()
+    return {(ats, board.casefold()): tuple(rest) for ats, board, *rest in rows}
+
+
+def left_in_box(
+    con: duckdb.DuckDBPyConnection, report: SaveReport, *, fallback_ats: str = ""
+) -> tuple[str, list[Entry]]:
+    """After Add: the rejected lines as left in the box, and why each is rejected, numbered by
+    its line there and judged against what is tracked now (the errors point at the box the
+    person now sees)."""
+    text = "\n".join(e.text for e in report.rejected)
+    return text, parse_paste(text, store.companies(con), fallback_ats=fallback_ats)
 
 
 def export_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -312,6 +331,8 @@ WITH counts AS (
 ), latest AS (
     SELECT company_id, state, jobs_seen, error, finished_at
     FROM run_results
+    -- A run cancelled before the company ended tells nothing about its board.
+    WHERE state <> 'cancelled'
     QUALIFY row_number() OVER (PARTITION BY company_id ORDER BY finished_at DESC, run_id DESC) = 1
 )
 SELECT c.company_id, c.name, c.ats, c.board, c.url, c.enabled,
@@ -328,7 +349,7 @@ ORDER BY lower(c.name), c.company_id
 
 def overview(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """One row per company: its config, open and total jobs, and its latest scrape outcome
-    (state, time, jobs seen, error; null before its first scrape)."""
+    (state, time, jobs seen, error; null before its first scrape), cancelled runs skipped."""
     return con.sql(_OVERVIEW).pl()
 
 

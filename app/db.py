@@ -19,6 +19,8 @@ class DatabaseLockedError(RuntimeError):
     )
 
 
+COMPANY_DELETED = "its company was deleted"
+
 MIGRATIONS: list[tuple[str, str]] = [
     (
         "0001_companies",
@@ -181,6 +183,16 @@ MIGRATIONS: list[tuple[str, str]] = [
             who_key VARCHAR PRIMARY KEY,
             last_visit_at TIMESTAMP NOT NULL
         );
+        """,
+    ),
+    (
+        # Why a job closed when not by a scrape (null: it left the board). Jobs kept from a
+        # deleted company were left open forever: close them, saying why.
+        "0015_jobs_closed_reason",
+        f"""
+        ALTER TABLE jobs ADD COLUMN closed_reason VARCHAR;
+        UPDATE jobs SET closed_at = now()::TIMESTAMP, closed_reason = '{COMPANY_DELETED}'
+        WHERE company_id IS NULL AND closed_at IS NULL;
         """,
     ),
 ]

@@ -24,8 +24,10 @@ from typing import Any
 
 from app.queries import WORKPLACES, JobFilters, salary_text
 from app.store import JOB_STATUSES
+from scraper.models import EMPLOYMENT_KINDS
 
 PAGE_SIZE = 100
+EMPLOYMENT_CHOICES = (*EMPLOYMENT_KINDS, "unknown")
 WIDGET_PREFIX = "jobs_"
 SORT_LABELS = {
     "relevance": "Relevance (with a search; else Posted)",
@@ -57,6 +59,8 @@ class Filters:
     q: str = ""
     company: tuple[int, ...] = ()
     workplace: tuple[str, ...] = ()
+    employment: tuple[str, ...] = ()  # EMPLOYMENT_CHOICES
+    department: tuple[str, ...] = ()  # travels "|"-separated: names may hold commas
     loc: str = ""
     days: int = 0  # posted within N days; 0 = any time
     min_salary: int | None = None  # annual, within ``currency`` only
@@ -86,6 +90,9 @@ class Filters:
             company=tuple(i for i in map(_int, _listed(params.get("company")))
                           if i is not None and i in companies),
             workplace=tuple(w for w in _listed(params.get("workplace")) if w in WORKPLACES),
+            employment=tuple(k for k in _listed(params.get("employment"))
+                             if k in EMPLOYMENT_CHOICES),
+            department=tuple(d for d in (params.get("department") or "").split("|") if d),
             loc=params.get("loc", ""),
             days=days if days in DAY_CHOICES else 0,
             min_salary=_money(params.get("min_salary")),
@@ -106,7 +113,7 @@ class Filters:
         out: dict[str, str] = {}
         for name, value in asdict(self).items():
             if value != getattr(default, name) and value not in ("", (), None):
-                out[name] = _url_text(value)
+                out[name] = "|".join(value) if name == "department" else _url_text(value)
         if "min_salary" not in out:
             out.pop("currency", None)
         return out
@@ -159,8 +166,30 @@ def job_filters(filters: Filters, last_visit: datetime | None = None) -> JobFilt
         new_in_latest_run=new == "run",
         new_within_days=int(new) if new.isdigit() else None,
         closed_in_latest_run=new == "closed",
+        employment_kinds=filters.employment,
+        departments=filters.department,
         first_seen_after=last_visit if new == "visit" else None,
     )
+
+
+def active_filters(filters: Filters, companies: Mapping[int, str]) -> list[str]:
+    """Each filter that narrows the list, in words (``Workplace: remote``), for an empty
+    result to say what to loosen."""
+    f = filters
+    words = [
+        (f.q.strip(), f"Search “{f.q.strip()}”"),
+        (f.new, NEW_LABELS.get(f.new, "")),
+        (f.company, "Companies: " + ", ".join(companies.get(i, str(i)) for i in f.company)),
+        (f.workplace, "Workplace: " + ", ".join(f.workplace)),
+        (f.employment, "Employment type: " + ", ".join(f.employment)),
+        (f.department, "Department: " + ", ".join(f.department)),
+        (f.loc.strip(), f"Location contains “{f.loc.strip()}”"),
+        (f.days, f"Posted within {f.days} days"),
+        (f.min_salary and f.currency, f"Min. salary {f.min_salary or 0:,} {f.currency}"),
+        (f.status, "Status: " + ", ".join(f.status)),
+        (f.starred, "Starred only"),
+    ]
+    return [text for on, text in words if on]
 
 
 SALARY_SOURCES = {"structured": "from the posting's salary field",
@@ -172,12 +201,13 @@ def detail_facts(job: Mapping[str, Any]) -> dict[str, str]:
     return {
         "Locations": ", ".join(job["locations"] or []) or job["location"] or "—",
         "Workplace": job["workplace"] or "unknown",
-        "Employment": job["employment_type"] or "—",
+        "Employment": _employment(job.get("employment_kind"), job["employment_type"]),
         "Salary": salary_fact(job),
         "Posted": _when(job["posted_at"]),
         "First seen": _when(job["first_seen_at"]),
         "Last seen": _when(job["last_seen_at"]),
-        "Closed": _when(job["closed_at"]) if job["closed_at"] else "— (still open)",
+        "Closed": (f"{_when(job['closed_at'])} ({job['closed_reason'] or 'left the board'})"
+                   if job["closed_at"] else "— (still open)"),
     }
 
 
@@ -193,6 +223,13 @@ def salary_fact(job: Mapping[str, Any]) -> str:
     if yearly and job["salary_period"] not in (None, "year"):
         text += f" (≈ {yearly})"
     return f"{text}, {SALARY_SOURCES.get(job['salary_source'] or '', 'source unknown')}"
+
+
+def _employment(kind: str | None, board_text: str | None) -> str:
+    """``full-time (the board says "FULL_TIME")``: the vocabulary beside the board's words."""
+    if not board_text:
+        return kind or "—"
+    return f"{kind} (the board says “{board_text}”)" if kind else board_text
 
 
 def _when(value: datetime | None) -> str:

@@ -29,7 +29,8 @@ SORTS: dict[str, str] = {
 
 # What the table shows: enough to read and triage, no descriptions (those are heavy).
 PAGE_COLUMNS = (
-    "job_id, title, company, location, workplace, salary_min, salary_max, salary_currency, "
+    "job_id, title, company, location, workplace, employment_kind, department, "
+    "salary_min, salary_max, salary_currency, "
     "salary_period, coalesce(salary_year_max, salary_year_min) AS salary_year, posted_at, "
     "first_seen_at, closed_at, status, starred, url"
 )
@@ -38,7 +39,7 @@ EXPORT_COLUMNS = (
     "job_id, company_id, source, board, external_id, title, company, url, location, locations, "
     "workplace, department, employment_type, employment_kind, posted_at, updated_at, salary_min, salary_max, "
     "salary_currency, salary_period, salary_source, salary_year_min, salary_year_max, "
-    "first_seen_at, last_seen_at, closed_at, status, starred, notes, description_text"
+    "first_seen_at, last_seen_at, closed_at, closed_reason, status, starred, notes, description_text"
 )
 
 RELEVANCE = "relevance"  # with a search: the index's score (app.search)
@@ -86,6 +87,8 @@ class JobFilters:
     new_in_latest_run: bool = False
     new_within_days: int | None = None
     closed_in_latest_run: bool = False
+    employment_kinds: tuple[str, ...] = ()  # EMPLOYMENT_KINDS, or "unknown" (no type given)
+    departments: tuple[str, ...] = ()
     first_seen_after: datetime | None = None
 
 
@@ -110,6 +113,13 @@ def _where(filters: JobFilters, *, scan: bool = True) -> tuple[str, list[Any]]:
         known = [w for w in filters.workplaces if w != "unknown"]
         parts.append("(list_contains(?, workplace) OR (? AND workplace IS NULL))")
         params.extend([known, "unknown" in filters.workplaces])
+    if filters.employment_kinds:
+        kinds = [k for k in filters.employment_kinds if k != "unknown"]
+        parts.append("(list_contains(?, employment_kind) OR (? AND employment_kind IS NULL))")
+        params.extend([kinds, "unknown" in filters.employment_kinds])
+    if filters.departments:
+        parts.append("list_contains(?, department)")
+        params.append(list(filters.departments))
     if filters.location.strip():
         parts.append("contains(lower(coalesce(location, '')), lower(?))")
         params.append(filters.location.strip())
@@ -192,13 +202,29 @@ def jobs_page(
     searched = hits is not None and bool(filters.search)
     if sort == RELEVANCE and searched and hits is not None and hits.negated:
         return best_matches(con, filters, hits, PAGE_COLUMNS, direction, offset, limit)
-    order = ("score" if searched else SORTS["posted"]) if sort == RELEVANCE else SORTS[sort]
+    if sort == RELEVANCE:
+        order_sql = f"ORDER BY {'score' if searched else SORTS['posted']} {direction} NULLS LAST, job_id"
+        order_params: list[Any] = []
+    else:
+        order_sql, order_params = _order_by(sort, descending, filters)
     with _jobs_source(con, filters, hits) as (cur, source, where, params):
-        sql = (
-            f"SELECT {PAGE_COLUMNS} FROM {source} {where} "
-            f"ORDER BY {order} {direction} NULLS LAST, job_id LIMIT ? OFFSET ?"
-        )
-        return _frame(cur, sql, [*params, max(limit, 0), max(offset, 0)])
+        sql = f"SELECT {PAGE_COLUMNS} FROM {source} {where} {order_sql} LIMIT ? OFFSET ?"
+        return _frame(cur, sql, [*params, *order_params, max(limit, 0), max(offset, 0)])
+
+
+def _order_by(sort: str, descending: bool, filters: JobFilters) -> tuple[str, list[Any]]:
+    """ORDER BY for a sort key (ties broken by job_id). Salaries are compared only within one
+    currency: ``filters.currency`` first, then each other currency as its own block (by code),
+    then jobs without a salary; the direction applies within each block."""
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
+    direction = "DESC" if descending else "ASC"
+    key = f"{SORTS[sort]} {direction} NULLS LAST, job_id"
+    if sort != "salary":
+        return f"ORDER BY {key}", []
+    blocks = ("CASE WHEN salary_currency = ? THEN 0 WHEN salary_currency IS NOT NULL THEN 1 "
+              "ELSE 2 END, salary_currency")
+    return f"ORDER BY {blocks}, {key}", [filters.currency]
 
 
 def best_matches(con: duckdb.DuckDBPyConnection, filters: JobFilters, hits: SearchHits,
@@ -232,17 +258,26 @@ def jobs_count(
 
 
 def export_jobs(
-    con: duckdb.DuckDBPyConnection, filters: JobFilters, *, hits: SearchHits | None = None
+    con: duckdb.DuckDBPyConnection,
+    filters: JobFilters,
+    *,
+    hits: SearchHits | None = None,
+    sort: str = RELEVANCE,
+    descending: bool = True,
 ) -> pl.DataFrame:
-    """Every job matching ``filters`` with its fields and the team's, best match first with a
-    search (``hits``), else newest posting first."""
+    """Every job matching ``filters`` with its fields and the team's, in the page's order
+    (``sort``; with a search and the relevance sort, best match first)."""
     ranked = None
     if hits is not None and hits.negated and hits.best is not None and filters.search:
         ranked = hits.best(max(hits.total, 1))  # every match, with its score
     with _jobs_source(con, filters, hits, ranked) as (cur, source, where, params):
-        order = "score DESC" if "search_hits" in source else "posted_at DESC NULLS LAST"
-        sql = f"SELECT {EXPORT_COLUMNS} FROM {source} {where} ORDER BY {order}, job_id"
-        return _frame(cur, sql, params)
+        if sort != RELEVANCE:
+            order, order_params = _order_by(sort, descending, filters)
+        else:
+            by = "score DESC" if "search_hits" in source else "posted_at DESC NULLS LAST"
+            order, order_params = f"ORDER BY {by}, job_id", []
+        sql = f"SELECT {EXPORT_COLUMNS} FROM {source} {where} {order}"
+        return _frame(cur, sql, [*params, *order_params])
 
 
 def descriptions(con: duckdb.DuckDBPyConnection, job_ids: list[str]) -> dict[str, str | None]:
@@ -259,10 +294,24 @@ def job_detail(con: duckdb.DuckDBPyConnection, job_id: str) -> dict[str, Any] | 
 
 
 def company_options(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Companies to filter by (company_id, name), by name."""
+    """Companies to filter by (company_id, name), by name; a name two companies share (an
+    import may bring one) is told apart by its board: ``Acme (lever: acme)``."""
     return _frame(
-        con, "SELECT company_id, name FROM companies ORDER BY lower(name), company_id", []
+        con,
+        "SELECT company_id, CASE WHEN count(*) OVER (PARTITION BY lower(name)) > 1 "
+        "THEN name || ' (' || ats || ': ' || board || ')' ELSE name END AS name "
+        "FROM companies ORDER BY lower(companies.name), company_id",
+        [],
     )
+
+
+def department_options(con: duckdb.DuckDBPyConnection, limit: int = 300) -> list[str]:
+    """Departments of open jobs, most jobs first (then by name), at most ``limit``."""
+    rows = con.execute(
+        "SELECT department FROM jobs WHERE department IS NOT NULL AND closed_at IS NULL "
+        "GROUP BY department ORDER BY count(*) DESC, department LIMIT ?", [limit]
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 def currency_options(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -355,7 +404,8 @@ def page_for_table(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(
         pl.Series("salary", salaries, dtype=pl.String).fill_null(BLANK),
         *(pl.col(c).dt.strftime("%Y-%m-%d").fill_null(BLANK) for c in _TABLE_DATES),
-        *(pl.col(c).fill_null(BLANK) for c in ("location", "workplace")),
+        *(pl.col(c).fill_null(BLANK) for c in ("location", "workplace", "employment_kind",
+                                                "department")),
     )
 
 

@@ -3,10 +3,24 @@ frames (bound parameters only)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 import duckdb
 import polars as pl
 
 from app.pipeline import NOT_REACHED
+
+# How scraper.fetch words a board that could not be reached at all (no answer, no name).
+_UNREACHED = re.compile(r"^(cannot connect to |timed out after |connection error )")
+
+OFFLINE_HINT = (
+    "None of the {n} boards could be reached: this machine may have no internet access (or "
+    "a firewall blocks it). To try the app offline, run the demo against the built-in "
+    "simulator: `jobscraper simulate --write-companies demo.toml` in one terminal, then start "
+    "the app with `JOBSCRAPER_COMPANIES=demo.toml JOBSCRAPER_ALLOW_PRIVATE=1` and a fresh "
+    "`JOBSCRAPER_DB`."
+)
 
 
 def recent_runs(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pl.DataFrame:
@@ -53,6 +67,15 @@ def run_results(
         """,
         params={"run_id": run_id, "limit": limit},
     ).pl()
+
+
+def offline_hint(results: Iterable[tuple[str, str | None]]) -> str | None:
+    """For a run's (state, error) per company: a plain explanation when no board was reached
+    at all (every company failed to connect), else None."""
+    rows = [(state, error or "") for state, error in results if state != "cancelled"]
+    if not rows or any(state != "failed" or not _UNREACHED.match(error) for state, error in rows):
+        return None
+    return OFFLINE_HINT.format(n=len(rows))
 
 
 def run_result_count(con: duckdb.DuckDBPyConnection, run_id: int) -> int:

@@ -15,6 +15,7 @@ from typing import Any, Literal
 import duckdb
 import polars as pl
 
+from app.db import COMPANY_DELETED
 from scraper.detect import resolve
 from scraper.errors import ScraperError
 from scraper.models import JOB_FIELDS, Company, CompanyResult, Job
@@ -223,14 +224,33 @@ def rename_company(con: duckdb.DuckDBPyConnection, company_id: int, name: str) -
     name = name.strip()
     if not name:
         raise StoreError("a company needs a name")
+    check_company_name(con, company_id, name)
     con.execute("UPDATE companies SET name = ? WHERE company_id = ?", [name, company_id])
 
 
+def check_company_name(con: duckdb.DuckDBPyConnection, company_id: int, name: str) -> None:
+    """Refuse a name another company has (any case): two identical names can't be told apart
+    in the Jobs and Analytics filters."""
+    taken = con.execute(
+        "SELECT name FROM companies WHERE lower(name) = lower(?) AND company_id <> ?",
+        [name.strip(), company_id],
+    ).fetchall()
+    if taken:
+        raise StoreError(f"another company is already named {taken[0][0]}: pick a name that "
+                         "tells them apart (two identical names can't be told apart in filters)")
+
+
 def delete_company(con: duckdb.DuckDBPyConnection, company_id: int, *, keep_jobs: bool) -> None:
-    """Delete a company and its run results; its jobs are dropped, or kept detached."""
+    """Delete a company and its run results; its jobs are dropped, or kept detached and
+    closed (``closed_reason`` says why: no scrape will see them again)."""
     with _transaction(con):
         if keep_jobs:
-            con.execute("UPDATE jobs SET company_id = NULL WHERE company_id = ?", [company_id])
+            con.execute(
+                "UPDATE jobs SET company_id = NULL, closed_at = coalesce(closed_at, ?), "
+                "closed_reason = CASE WHEN closed_at IS NULL THEN ? ELSE closed_reason END "
+                "WHERE company_id = ?",
+                [utcnow(), COMPANY_DELETED, company_id],
+            )
         else:
             con.execute("DELETE FROM jobs WHERE company_id = ?", [company_id])
         con.execute("DELETE FROM run_results WHERE company_id = ?", [company_id])
@@ -316,7 +336,8 @@ ON CONFLICT (job_id) DO UPDATE SET
     last_seen_at = excluded.last_seen_at,
     last_seen_run = excluded.last_seen_run,
     closed_at = NULL,
-    closed_run = NULL
+    closed_run = NULL,
+    closed_reason = NULL
 """
 
 

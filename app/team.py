@@ -223,6 +223,8 @@ def edit_company(
 ) -> SaveResult:
     """Rename and / or enable or disable a company, like ``save_job`` (admins only)."""
     require_admin(person, "rename, enable or disable companies")
+    if "name" in mine:
+        store.check_company_name(con, company_id, str(mine["name"] or ""))
     return _save(con, COMPANY, person, company_id, base_version, base, mine, at)
 
 
@@ -299,6 +301,11 @@ def add_companies(
     require_admin(person, "import companies" if imported_from else "add companies")
     with store.transaction(con):
         report = co.save_entries(con, entries)
+        if report.updated:
+            # An import may rename tracked companies: a rename begun before it is then stale.
+            con.execute("UPDATE companies SET version = coalesce(version, 0) + 1 "
+                        "WHERE list_contains(?, company_id)",
+                        [[c.company_id for c in report.updated]])
         if imported_from is None:
             rows = [Entry("company.add", str(c.company_id), c.name, c.company_id, None, c.url)
                     for c in report.added]

@@ -4,8 +4,10 @@ cached queries, and small widgets every page uses."""
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import threading
+from urllib.parse import quote, unquote
 
 import duckdb
 import streamlit as st
@@ -155,6 +157,9 @@ def data_version() -> str:
 
 NAME_KEY = "_person_name"
 NAME_FIELD = "Your name"
+# The given name is kept in this browser (a cookie) so it is asked once, not every visit.
+NAME_COOKIE = "jobscraper_name"
+_REMEMBER = "_person_name_remember"
 
 
 def auth_configured() -> bool:
@@ -171,6 +176,8 @@ def current_person() -> Person:
     the name they gave (unverified), else anonymous. Every page and app call uses this."""
     conf = settings()
     mode = identity_mode()
+    if mode == "name" and NAME_KEY not in st.session_state:
+        st.session_state[NAME_KEY] = _remembered_name()
     return people.resolve(
         mode,
         user=st.user.to_dict() if mode == "oidc" else None,
@@ -199,12 +206,34 @@ def editor(key: str | None = None) -> Person:
     typed = st.session_state.get(key, "") if key else ""
     if typed and needs_name():
         with contextlib.suppress(ValueError):
-            st.session_state[NAME_KEY] = people.clean_name(typed)
+            st.session_state[NAME_KEY] = st.session_state[_REMEMBER] = people.clean_name(typed)
     return current_person()
 
 
+def _remembered_name() -> str | None:
+    raw = st.context.cookies.get(NAME_COOKIE)
+    if not isinstance(raw, str) or not raw:  # AppTest has no browser, hence no cookies
+        return None
+    try:
+        return people.clean_name(unquote(raw))
+    except ValueError:
+        return None
+
+
+def _remember_name() -> None:
+    """Set (or, for "", clear) the name cookie in this browser, once after a change."""
+    name = st.session_state.pop(_REMEMBER, None)
+    if name is None:
+        return
+    value = json.dumps(quote(name, safe=""))  # percent-encoded: no quote, <, ; or space left
+    age = 400 * 24 * 3600 if name else 0
+    st.html(f"<script>document.cookie = '{NAME_COOKIE}=' + {value} + "
+            f"'; path=/; max-age={age}; SameSite=Lax';</script>", unsafe_allow_javascript=True)
+
+
 def _forget_name() -> None:
-    st.session_state.pop(NAME_KEY, None)
+    st.session_state[NAME_KEY] = None
+    st.session_state[_REMEMBER] = ""
 
 
 def sidebar_identity() -> Person:
@@ -226,6 +255,8 @@ def sidebar_identity() -> Person:
             st.logout()
     elif mode == "name" and not person.anonymous:
         st.button("Not you? Change name", key="_change_name", on_click=_forget_name)
+    if mode == "name":
+        _remember_name()
     return person
 
 

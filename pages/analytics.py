@@ -85,35 +85,43 @@ def filter_bar(companies: pl.DataFrame) -> Filters:
     return filters
 
 
-def _delta(now: int, before: int) -> int:
-    return now - before
+def _delta(now: int, before: int, known: bool) -> int | None:
+    """The change against the previous period, or None (no delta) when scrapes did not cover
+    it: against nothing, a delta only repeats the value."""
+    return now - before if known else None
 
 
 def _percent(share: float | None) -> str:
     return "–" if share is None else f"{share:.0%}"
 
 
-def _points(now: float | None, before: float | None) -> str | None:
-    if now is None or before is None:
+def _points(now: float | None, before: float | None, known: bool) -> str | None:
+    if now is None or before is None or not known:
         return None
     return f"{(now - before) * 100:+.0f} pp"
 
 
-def headline_metrics(h: Headline, salaries: pl.DataFrame) -> None:
+def headline_metrics(h: Headline, salaries: pl.DataFrame, end: date) -> None:
+    ago, before = h.has_week_ago(), h.has_week_before()
     cols = st.columns(5)
-    cols[0].metric("Open jobs", f"{h.open_jobs:,}", _delta(h.open_jobs, h.open_jobs_week_ago),
-                   help="Open at the end of the range; delta vs. a week earlier")
+    cols[0].metric("Open jobs", f"{h.open_jobs:,}", _delta(h.open_jobs, h.open_jobs_week_ago, ago),
+                   help="Open on the range's last day: first seen by then and not closed; "
+                        "delta vs. a week earlier")
     cols[1].metric("New this week", f"{h.new_this_week:,}",
-                   _delta(h.new_this_week, h.new_last_week), help="Delta vs. the week before")
+                   _delta(h.new_this_week, h.new_last_week, before),
+                   help="First seen by a scrape in the 7 days to the range's last day, "
+                        "including those closed since; delta vs. the 7 days before")
     cols[2].metric("Closed this week", f"{h.closed_this_week:,}",
-                   _delta(h.closed_this_week, h.closed_last_week), delta_color="inverse",
-                   help="Delta vs. the week before")
+                   _delta(h.closed_this_week, h.closed_last_week, before), delta_color="inverse",
+                   help="Gone from their board in the 7 days to the range's last day; "
+                        "delta vs. the 7 days before")
     cols[3].metric("Companies hiring", f"{h.companies_hiring:,}",
-                   _delta(h.companies_hiring, h.companies_hiring_week_ago),
+                   _delta(h.companies_hiring, h.companies_hiring_week_ago, ago),
                    help="Companies with open jobs; delta vs. a week earlier")
     cols[4].metric("Remote share", _percent(h.remote_share),
-                   _points(h.remote_share, h.remote_share_week_ago),
+                   _points(h.remote_share, h.remote_share_week_ago, ago),
                    help="Share of open jobs that are remote; delta vs. a week earlier")
+    st.caption(_headline_note(h, end))
     if salaries.is_empty():
         st.caption("No open job in this view states a salary.")
         return
@@ -121,6 +129,21 @@ def headline_metrics(h: Headline, salaries: pl.DataFrame) -> None:
     for col, row in zip(cols, salaries.head(5).iter_rows(named=True), strict=False):
         col.metric(f"Median salary ({row['salary_currency']})", f"{row['median']:,.0f}",
                    help=f"Annualized midpoint over {row['jobs']:,} open jobs with a salary")
+
+
+def _headline_note(h: Headline, end: date) -> str:
+    """What the numbers count, and why a delta is missing."""
+    note = (f"Open: on {end:%Y-%m-%d}. New and closed: in the 7 days to then (a new job may "
+            "have closed since, so new can exceed open).")
+    if h.history_start is None:
+        return note
+    first = f"The first scrape of these jobs was on {h.history_start:%Y-%m-%d}"
+    if not h.has_week_ago():
+        return f"{note} {first}: no earlier week to compare with, so no deltas."
+    if not h.has_week_before():
+        return (f"{note} {first}: the week before was not fully covered, so new and closed "
+                "have no delta.")
+    return note
 
 
 def _bars(frame: pl.DataFrame, category: str, value: str, title: str, x_title: str,
@@ -168,6 +191,11 @@ def flow_chart(board: Dashboard) -> None:
         )
     )
     _show(chart, board.flow, "No dates in this range.")
+    dated, total = board.flow_dating
+    if total:
+        st.caption(f"New postings are counted on the day their board says they were posted "
+                   f"({dated:,} of {total:,} in this range), on the day a scrape first saw "
+                   f"them otherwise ({total - dated:,}).")
 
 
 def salary_chart(board: Dashboard) -> None:
@@ -178,7 +206,7 @@ def salary_chart(board: Dashboard) -> None:
         tooltip=["department", "jobs", "low", "median", "high"],
     )
     ranges = base.mark_rule(strokeWidth=6, opacity=0.6).encode(
-        x=alt.X("low:Q", title=f"Annual salary ({currency}), median min to median max",
+        x=alt.X("low:Q", title=f"Annual salary ({currency}), median min–max",
                 scale=alt.Scale(zero=False)),
         x2="high:Q",
     )
@@ -191,7 +219,7 @@ def days_open_chart(board: Dashboard) -> None:
     frame = board.days_open
     longest = float(frame["median_days"].max() or 0) if frame.height else 0.0
     chart = _bars(frame, "company", "median_days",
-                  "Median days open of postings closed in the range", "Days open (median)",
+                  "Median days open of closed postings", "Days open (median)",
                   "Company").encode(
         # At least one day wide: an all-zero domain draws ticks like 0.000000.
         x=alt.X("median_days:Q", title="Days open (median)",
@@ -205,12 +233,13 @@ def days_open_chart(board: Dashboard) -> None:
 def health_chart(frame: pl.DataFrame) -> alt.Chart:
     """Runs per company split into OK and failed, worst first: a 0% board is a full red bar."""
     return (
-        alt.Chart(frame, title="Scrape success rate over the last 10 runs")
-        .transform_calculate(failed="datum.runs - datum.ok")
+        alt.Chart(frame, title="Scrape success, last 10 runs")
         .transform_fold(["ok", "failed"], as_=["outcome", "count"])
         .mark_bar()
         .encode(
-            x=alt.X("count:Q", title="Runs", stack="zero"),
+            # Whole runs only: a fractional tick (0.1, 0.2 ...) reads as a fraction of a run.
+            x=alt.X("count:Q", title="Runs (that reached the company)", stack="zero",
+                    axis=alt.Axis(tickMinStep=1, format="d")),
             y=alt.Y("company:N", title="Company",
                     sort=alt.EncodingSortField("success_rate", order="ascending")),
             color=alt.Color("outcome:N", title="Outcome", sort=["ok", "failed"],
@@ -239,7 +268,7 @@ def health_section(board: Dashboard) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "company": "Company", "runs": "Runs", "ok": "OK",
+            "company": "Company", "runs": "Runs", "ok": "OK", "failed": "Failed",
             "success_rate": st.column_config.ProgressColumn(
                 "Success", format="percent", min_value=0, max_value=1),
             "last_state": "Last state",
@@ -292,5 +321,5 @@ if n_jobs == 0:
     st.stop()
 view = filter_bar(_companies(version))
 board = _dashboard(version, view.start, view.end, view.company_ids, view.workplaces)
-headline_metrics(board.headline, board.salary_medians)
+headline_metrics(board.headline, board.salary_medians, view.end)
 charts(board)

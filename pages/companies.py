@@ -15,7 +15,7 @@ from app.ui import current_person, cursor, data_version, editor, name_input, not
 from scraper.models import SOURCES, Company
 
 AUTO = "none (only URLs whose host tells)"
-KEEP_JOBS = "Keep its jobs (they stay in Jobs, without a company)"
+KEEP_JOBS = "Keep its jobs, closed (listed in Jobs with closed jobs, without a company)"
 DROP_JOBS = "Delete its jobs too"
 
 
@@ -24,14 +24,14 @@ def _overview(_con: duckdb.DuckDBPyConnection, version: str) -> pl.DataFrame:
     return co.overview(_con)
 
 
-def _flash(kind: str, text: str) -> None:
-    st.session_state.setdefault("companies_flash", []).append((kind, text))
+def _flash(where: str, kind: str, text: str) -> None:
+    """Say ``text`` next to the section (``add``, ``manage``, ``import``) the person used."""
+    st.session_state.setdefault(f"companies_flash_{where}", []).append((kind, text))
 
 
-def _show_flash() -> None:
-    # Messages carry company names and URLs from pasted or imported lists: text, not Markdown.
-    for kind, text in st.session_state.pop("companies_flash", []):
-        getattr(st, kind)(md_escape(text))
+def _show_flash(where: str) -> None:
+    for kind, text in st.session_state.pop(f"companies_flash_{where}", []):
+        getattr(st, kind)(md_escape(text))  # names and URLs from pasted lists: text
 
 
 def _fallback_ats() -> str:
@@ -50,18 +50,23 @@ def _names(companies: list[Company], shown: int = 8) -> str:
     return f"{names} and {rest} more" if rest > 0 else names
 
 
-def _report(report: co.SaveReport, verb: str) -> None:
+def _report(where: str, report: co.SaveReport, verb: str,
+            rejected: list[co.Entry] | None = None) -> None:
     if report.added:
-        _flash("success", f"{verb} {_companies(len(report.added))}: {_names(report.added)}")
+        _flash(where, "success",
+               f"{verb} {_companies(len(report.added))}: {_names(report.added)}")
     if report.updated:
-        _flash("info", f"Updated {_companies(len(report.updated))} already tracked: "
+        _flash(where, "info", f"Updated {_companies(len(report.updated))} already tracked: "
                f"{_names(report.updated)}")
-    for entry in report.rejected:
-        _flash("error", entry.message)
+    if report.unchanged:
+        _flash(where, "info", f"{_companies(len(report.unchanged))} already tracked, unchanged: "
+               f"{_names(report.unchanged)}")
+    for entry in report.rejected if rejected is None else rejected:
+        _flash(where, "error", entry.message)
 
 
-def _refused(exc: PermissionDenied) -> None:
-    _flash("error", str(exc))
+def _refused(where: str, exc: PermissionDenied) -> None:
+    _flash(where, "error", str(exc))
 
 
 def _add() -> None:
@@ -69,32 +74,32 @@ def _add() -> None:
     text = st.session_state.get("paste", "")
     entries = co.parse_paste(text, store.companies(con), fallback_ats=_fallback_ats())
     if not entries:
-        _flash("warning", "Paste one careers URL per line first.")
+        _flash("add", "warning", "Paste one careers URL per line first.")
         return
     try:
         report = team.add_companies(con, editor("companies_name_add"), entries)
     except PermissionDenied as exc:
-        _refused(exc)
+        _refused("add", exc)
         return
-    _report(report, "Added")
     note_write()
-    # Leave only the rejected lines in the box, to fix and add again.
-    st.session_state.paste = "\n".join(e.text for e in entries if not e.ok)
+    # Leave only the rejected lines in the box, to fix and add again, numbered as left there.
+    st.session_state.paste, rejected = co.left_in_box(con, report, fallback_ats=_fallback_ats())
+    _report("add", report, "Added", rejected)
 
 
 def _import() -> None:
     upload = st.session_state.get("import_file")
     if upload is None:
-        _flash("warning", "Choose a TOML or CSV file to import first.")
+        _flash("import", "warning", "Choose a TOML or CSV file to import first.")
         return
     entries = co.parse_import(upload.name, upload.getvalue())
     try:
         report = team.add_companies(cursor(), editor("companies_name_import"), entries,
                                     imported_from=upload.name)
     except PermissionDenied as exc:
-        _refused(exc)
+        _refused("import", exc)
         return
-    _report(report, "Imported")
+    _report("import", report, "Imported")
     note_write()
 
 
@@ -128,11 +133,11 @@ def _edit(company_id: int, mine: dict[str, object], done: str) -> None:
         result = team.edit_company(cursor(), editor(f"companies_name_{company_id}"), company_id,
                                    base_version=version, base=base, mine=mine)
     except PermissionDenied as exc:
-        _refused(exc)
+        _refused("manage", exc)
         ss[f"enabled_{company_id}"] = base["enabled"]
         return
     except store.StoreError as exc:
-        _flash("error", str(exc))
+        _flash("manage", "error", str(exc))
         return
     note_write()
     if result.conflicts:
@@ -142,7 +147,7 @@ def _edit(company_id: int, mine: dict[str, object], done: str) -> None:
     ss[f"name_{company_id}"] = result.current["name"]
     ss[f"enabled_{company_id}"] = result.current["enabled"]
     if result.saved:
-        _flash("success", done)
+        _flash("manage", "success", done)
 
 
 def _set_enabled(company_id: int) -> None:
@@ -193,10 +198,10 @@ def _delete(company_id: int, name: str) -> None:
         team.delete_company(cursor(), editor(f"companies_name_{company_id}"), company_id,
                             keep_jobs=keep)
     except (PermissionDenied, store.StoreError) as exc:
-        _flash("error", str(exc))
+        _flash("manage", "error", str(exc))
         return
     note_write()
-    _flash("success", f"Deleted {name}" + (" (its jobs are kept)" if keep else " and its jobs"))
+    _flash("manage", "success", f"Deleted {name}" + (" (its jobs are kept, closed)" if keep else " and its jobs"))
 
 
 def _check_boards(companies: list[Company]) -> None:
@@ -240,6 +245,7 @@ def add_section() -> None:
         "Check", width="stretch", help="Fetch the boards and count their jobs, saving nothing"
     ):
         _check_paste()
+    _show_flash("add")
 
 
 def table_view(frame: pl.DataFrame) -> pl.DataFrame:
@@ -315,6 +321,7 @@ def manage_section(frame: pl.DataFrame) -> None:
     rename.button("Rename", on_click=_rename, args=(company_id,))
     if check.button("Check this board", help="Fetch it now and count its jobs, saving nothing"):
         _check_boards([Company(row["name"], row["ats"], row["board"], row["url"], company_id)])
+    _show_flash("manage")
     if st.session_state.get("confirm_delete") != company_id:
         st.button("Delete…", on_click=_ask_delete, args=(company_id,))
         return
@@ -344,13 +351,13 @@ def import_export_section() -> None:
     )
     name_input("companies_name_import")
     st.button("Import", on_click=_import)
+    _show_flash("import")
 
 
 st.title("Companies")
 con = cursor()
 frame = _overview(con, data_version())
 st.caption(f"{_companies(frame.height)}, {frame['enabled'].sum()} enabled")
-_show_flash()
 if frame.height:
     table_section(frame)
 else:
@@ -358,4 +365,6 @@ else:
 add_section()
 if frame.height:
     manage_section(frame)
+else:
+    _show_flash("manage")  # the last company was just deleted
 import_export_section()

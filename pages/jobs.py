@@ -36,6 +36,11 @@ def _companies(_con: duckdb.DuckDBPyConnection, version: str) -> dict[int, str]:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
+def _departments(_con: duckdb.DuckDBPyConnection, version: str) -> list[str]:
+    return queries.department_options(_con)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
 def _currencies(_con: duckdb.DuckDBPyConnection, version: str) -> list[str]:
     return queries.currency_options(_con)
 
@@ -105,10 +110,21 @@ def _sync_url(filters: Filters) -> None:
 # -- widgets ------------------------------------------------------------------------------
 
 
-def _filter_widgets(companies: dict[int, str], currencies: list[str]) -> None:
+def _clear_filters() -> None:
+    cleared = Filters.from_widgets(st.session_state).cleared()
+    for key, value in cleared.to_widgets().items():
+        st.session_state[key] = value
+
+
+def _filter_widgets(companies: dict[int, str], currencies: list[str],
+                    departments: list[str]) -> None:
     """The sidebar filters (each keyed ``jobs_<Filters field>``)."""
+    narrowing = jobs_view.active_filters(Filters.from_widgets(st.session_state), companies)
     with st.sidebar:
         st.header("Find jobs")
+        st.button("Clear filters", key="jobs_clear", on_click=_clear_filters,
+                  disabled=not narrowing, icon=":material/filter_alt_off:",
+                  help="Back to every open job (the sort is kept)")
         st.text_input("Search", key="jobs_q", placeholder='words, "a phrase", -not, title:word',
                       help=search.HELP)
         for hint in search.parse(st.session_state.get("jobs_q", "")).hints:
@@ -118,6 +134,13 @@ def _filter_widgets(companies: dict[int, str], currencies: list[str]) -> None:
             "Companies", list(companies), key="jobs_company", format_func=companies.__getitem__
         )
         st.multiselect("Workplace", WORKPLACES, key="jobs_workplace")
+        st.multiselect("Employment type", jobs_view.EMPLOYMENT_CHOICES, key="jobs_employment",
+                       help="Normalized from each board's own wording (shown in a job's "
+                            "detail); unknown: the board gave none.")
+        # A department from a link stays choosable even when no open job has it any more.
+        chosen = st.session_state.get("jobs_department", [])
+        st.multiselect("Department", list(dict.fromkeys([*chosen, *departments])),
+                       key="jobs_department")
         st.text_input("Location contains", key="jobs_loc")
         st.selectbox(
             "Posted within",
@@ -129,52 +152,72 @@ def _filter_widgets(companies: dict[int, str], currencies: list[str]) -> None:
         left.number_input("Min. annual salary", min_value=0, step=10000, key="jobs_min_salary",
                           help="Annualized; only salaries in the chosen currency are compared.")
         currency_choices: list[str | None] = [*currencies] or [None]
-        right.selectbox("Currency", currency_choices, key="jobs_currency")
+        right.selectbox("Currency", currency_choices, key="jobs_currency",
+                        help="The currency a minimum salary and the salary sort use.")
         st.multiselect("Status", store.JOB_STATUSES, key="jobs_status")
         st.checkbox("Starred only", key="jobs_starred")
         st.checkbox("Include closed jobs", key="jobs_closed")
         st.selectbox("Sort by", list(SORT_LABELS), key="jobs_sort",
                      format_func=SORT_LABELS.__getitem__)
         st.checkbox("Ascending", key="jobs_asc")
+        if st.session_state["jobs_sort"] == "salary":
+            st.caption(f"Salaries in {st.session_state['jobs_currency'] or 'one currency'} come "
+                       "first, then each other currency on its own: amounts in different "
+                       "currencies are never compared.")
 
 
 def _move_page(step: int) -> None:
     st.session_state["jobs_page"] = max(st.session_state["jobs_page"] + step, 1)
 
 
-def _pager(total: int, filters: JobFilters, hits: SearchHits | None) -> int:
-    """Page navigation; returns the 0-based offset of the page shown."""
+def _typed_page(key: str) -> None:
+    st.session_state["jobs_page"] = st.session_state[key]
+
+
+def _pager(total: int, view: Filters, filters: JobFilters, hits: SearchHits | None) -> int:
+    """Export, the count and page navigation on one line that wraps on a narrow window;
+    returns the 0-based offset of the page shown."""
     pages = jobs_view.page_count(total)
     st.session_state["jobs_page"] = min(max(st.session_state["jobs_page"], 1), pages)
     page = st.session_state["jobs_page"]
-    prev, number, nxt, summary, export = st.columns([1, 2, 1, 3, 2], vertical_alignment="bottom")
-    prev.button("‹ Prev", key="jobs_prev", disabled=page <= 1, on_click=_move_page, args=(-1,))
-    number.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, key="jobs_page")
-    nxt.button("Next ›", key="jobs_next", disabled=page >= pages, on_click=_move_page, args=(1,))
     first = jobs_view.page_offset(page, total)
-    summary.markdown(f"**{jobs_view.shown_text(first, total)}** jobs")
-    with export:
-        _export(filters, hits, total)
+    # The box is keyed by the page count: when filters shrink the set, a fresh box shows the
+    # page in range instead of keeping the old, now invalid, number typed in it.
+    box = f"jobs_page_box_{pages}"
+    st.session_state[box] = page
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        _export(view, filters, hits, total)
+        st.markdown(f"**{jobs_view.shown_text(first, total)}** jobs", width="content")
+        st.button("‹ Prev", key="jobs_prev", disabled=page <= 1, on_click=_move_page, args=(-1,))
+        st.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, key=box,
+                        on_change=_typed_page, args=(box,), width=90,
+                        label_visibility="collapsed")
+        st.markdown(f"of {pages:,}", width="content")
+        st.button("Next ›", key="jobs_next", disabled=page >= pages, on_click=_move_page,
+                  args=(1,))
     return first
 
 
-# Most useful first: the columns past the table's width need a sideways scroll.
+# Triage first (star, status), then what identifies the job: what a narrow window shows.
 _COLUMNS = {
-    "title": st.column_config.TextColumn("Title", width=230),
+    "starred": st.column_config.CheckboxColumn("★", width=32),
+    "status": st.column_config.TextColumn("Status", width=96),
+    "title": st.column_config.TextColumn("Title", width=240),
     "snippet": st.column_config.TextColumn("Matched", width=320,
                                            help="Where the description matches the search"),
     "url": st.column_config.LinkColumn("Posting", display_text="Open ↗", width=64),
-    "company": st.column_config.TextColumn("Company", width=130),
-    "location": st.column_config.TextColumn("Location", width=150),
+    "company": st.column_config.TextColumn("Company", width=120),
+    "location": st.column_config.TextColumn("Location", width=140),
+    "workplace": st.column_config.TextColumn("Workplace", width=80),
     "salary": st.column_config.TextColumn(
         "Salary", width=130, help="As published; ≈ the annual amount that sorting uses"),
     "posted_at": st.column_config.TextColumn("Posted", width=88),
     "closed_at": st.column_config.TextColumn("Closed", width=88),
     "first_seen_at": st.column_config.TextColumn("First seen", width=88),
-    "status": st.column_config.TextColumn("Status", width=82),
-    "starred": st.column_config.CheckboxColumn("★", width=36),
-    "workplace": st.column_config.TextColumn("Workplace", width=80),
+    "employment_kind": st.column_config.TextColumn("Type", width=80),
+    "department": st.column_config.TextColumn("Department", width=120),
 }
+ROW_PX, HEADER_PX, MAX_ROWS = 35, 38, 20
 
 
 def _table(frame: pl.DataFrame, key: str, show_closed: bool) -> list[str]:
@@ -189,6 +232,8 @@ def _table(frame: pl.DataFrame, key: str, show_closed: bool) -> list[str]:
         hide_index=True,
         column_order=columns,
         column_config=_COLUMNS,
+        # Twenty rows in view (not ten): the rest of the page of 100 scrolls inside the grid.
+        height=HEADER_PX + ROW_PX * max(min(frame.height, MAX_ROWS), 1) + 2,
     )
     return [str(frame["job_id"][r]) for r in event.selection.rows if r < frame.height]
 
@@ -231,7 +276,7 @@ def _table_key(view: str, frame: pl.DataFrame) -> str:
     """A key that changes with the rows shown: a selection is a row number, so when a save
     or a scrape moves the rows, the old number must not pick another job."""
     rows = hashlib.sha1("\n".join(frame["job_id"]).encode()).hexdigest()[:12]
-    return f"jobs_table_{view}_{rows}"
+    return f"jobs_table_{view}_{rows}_{st.session_state.get('jobs_closes', 0)}"
 
 
 def _follow_selection(selected: str | None, view: str, table_key: str) -> None:
@@ -251,6 +296,13 @@ def _follow_selection(selected: str | None, view: str, table_key: str) -> None:
 
 
 # -- detail -------------------------------------------------------------------------------
+
+
+def _close_detail() -> None:
+    """The detail panel was dismissed: forget the job and start a fresh table (its row
+    selection would open the job again)."""
+    st.session_state["jobs_job"] = None
+    st.session_state["jobs_closes"] = st.session_state.get("jobs_closes", 0) + 1
 
 
 FIELD_LABELS = {"status": "Status", "starred": "Starred", "notes": "Notes"}
@@ -285,6 +337,7 @@ def _save(job_id: str, form: EditForm, version: int, base: dict[str, Any],
     form.after(ss, result, mine)
     if result.ok:
         ss["jobs_saved"] = (job_id, bool(result.saved))
+    ss["jobs_refresh"] = True
 
 
 def _save_annotations(job_id: str) -> None:
@@ -346,6 +399,9 @@ def _annotations(job: dict[str, Any]) -> None:
                               args=(job_id,))
     if error := st.session_state.pop(f"{form.prefix}_error", None):
         st.error(error)
+    if st.session_state.pop("jobs_refresh", False):
+        # The panel reruns alone (it is a dialog): rerun the page so the table shows the save.
+        st.rerun()
     _conflicts(job_id, form)
     saved = st.session_state.pop("jobs_saved", None)
     if saved and saved[0] == job_id:
@@ -385,20 +441,23 @@ def _description(job: dict[str, Any], parsed: search.ParsedQuery) -> None:
 
 
 def _detail_view(job: dict[str, Any], parsed: search.ParsedQuery) -> None:
-    st.divider()
+    """The job in a side panel over the table, so it opens in view wherever the row was."""
+    st.dialog(md_line(job["company"]) or "Job", width=720, position="right",
+              on_dismiss=_close_detail)(_detail_body)(job, parsed)
+
+
+def _detail_body(job: dict[str, Any], parsed: search.ParsedQuery) -> None:
     st.subheader(md_line(job["title"]), anchor=False)
     if job["closed_at"]:
-        st.badge(f"Closed {job['closed_at']:%Y-%m-%d}: no longer on the board",
+        why = job["closed_reason"] or "no longer on the board"
+        st.badge(f"Closed {job['closed_at']:%Y-%m-%d}: {why}",
                  icon=":material/block:", color="red")
     st.caption(" · ".join(md_line(p) for p in (job["company"], job["location"], job["department"]) if p))
     facts = jobs_view.detail_facts(job)
-    info, notes = st.columns([3, 2])
-    with info:
-        st.markdown("\n".join(f"- **{k}:** {md_line(str(v))}" for k, v in facts.items()))
-        st.link_button("Open the posting", job["url"], icon=":material/open_in_new:")
-    with notes:
-        _annotations(job)
-    with st.container(height=480, border=True):
+    st.link_button("Open the posting", job["url"], icon=":material/open_in_new:")
+    _annotations(job)
+    st.markdown("\n".join(f"- **{k}:** {md_line(str(v))}" for k, v in facts.items()))
+    with st.container(border=True):
         _description(job, parsed)
 
 
@@ -406,32 +465,34 @@ def _detail_view(job: dict[str, Any], parsed: search.ParsedQuery) -> None:
 
 
 def _export_data(
-    con: duckdb.DuckDBPyConnection, filters: JobFilters, hits: SearchHits | None, fmt: str
+    con: duckdb.DuckDBPyConnection, view: Filters, filters: JobFilters,
+    hits: SearchHits | None, fmt: str
 ) -> Callable[[], bytes]:
-    """The bytes of the whole filtered set, built only when the download is clicked (it runs
-    outside the script, on a thread of its own: hence a cursor of its own)."""
+    """The bytes of the whole filtered set in the table's order, built only when the download
+    is clicked (it runs outside the script, on a thread of its own: hence a cursor of its own)."""
 
     def build() -> bytes:
-        frame = queries.export_jobs(con.cursor(), filters, hits=hits)
+        frame = queries.export_jobs(con.cursor(), filters, hits=hits, sort=view.sort,
+                                    descending=not view.asc)
         return queries.csv_bytes(frame) if fmt == "csv" else queries.parquet_bytes(frame)
 
     return build
 
 
-def _export(filters: JobFilters, hits: SearchHits | None, total: int) -> None:
+def _export(view: Filters, filters: JobFilters, hits: SearchHits | None, total: int) -> None:
     """CSV and Parquet downloads of every job matching the filters, not only this page."""
     with st.popover("Export", icon=":material/download:", disabled=not total,
                     help=f"Download all {total:,} jobs matching the filters"):
         st.caption(f"Each file holds all {total:,} jobs matching the filters, not only this "
-                   "page; it is built when you click.")
+                   "page, in the table's order; it is built when you click.")
         con = ui.connection()
         csv_col, parquet_col = st.columns(2)
         csv_col.download_button(
-            "Download CSV", _export_data(con, filters, hits, "csv"), file_name="jobs.csv",
+            "Download CSV", _export_data(con, view, filters, hits, "csv"), file_name="jobs.csv",
             mime="text/csv", on_click="ignore", key="jobs_dl_csv", disabled=not total,
         )
         parquet_col.download_button(
-            "Download Parquet", _export_data(con, filters, hits, "parquet"), file_name="jobs.parquet",
+            "Download Parquet", _export_data(con, view, filters, hits, "parquet"), file_name="jobs.parquet",
             mime="application/vnd.apache.parquet", on_click="ignore", key="jobs_dl_parquet",
             disabled=not total,
         )
@@ -445,6 +506,21 @@ def _empty_state() -> None:
                  icon=":material/domain:")
     st.page_link(str(PAGES / "scraping.py"), label="2. Start a scrape on the Scraping page",
                  icon=":material/sync:")
+
+
+def _nothing_matches(view: Filters, companies: dict[int, str]) -> None:
+    narrowing = jobs_view.active_filters(view, companies)
+    if not narrowing:
+        st.caption("No open job right now: include closed jobs to see the others.")
+        return
+    st.warning("No job matches all of these filters: loosen one of them, or clear them.\n\n"
+               + "\n".join(f"- {_md(text)}" for text in narrowing), icon=":material/filter_alt:")
+    st.button("Clear filters", key="jobs_clear_empty", on_click=_clear_filters)
+
+
+def _md(text: str) -> str:
+    """``text`` shown literally in Markdown (search words and names carry *, _, [ ...)."""
+    return "".join(f"\\{c}" if c in "\\`*_[]<>$~|#" else c for c in text)
 
 
 # -- the page -----------------------------------------------------------------------------
@@ -469,8 +545,15 @@ def _visit_caption(person: Person, last_visit: datetime | None) -> str:
 
 
 
+# The grid's own download icon saves only the page shown, next to an Export that saves the
+# whole filtered set: hide it so the one download offered does what it says.
+_NO_GRID_DOWNLOAD = ("<style>[data-testid='stMain'] button[data-testid='stBaseButton-elementToolbar']"
+                     "[aria-label='Download as CSV'] {display: none;}</style>")
+
+
 def main() -> None:
     st.title("Jobs")
+    st.html(_NO_GRID_DOWNLOAD)
     con = ui.cursor()
     version = ui.data_version()
     if not _has_jobs(con, version):
@@ -479,7 +562,7 @@ def main() -> None:
     companies = _companies(con, version)
     currencies = _currencies(con, version)
     _init_state(companies, currencies)
-    _filter_widgets(companies, currencies)
+    _filter_widgets(companies, currencies, _departments(con, version))
     view = Filters.from_widgets(st.session_state)
     if st.session_state.get("jobs_sig", view.view_key()) != view.view_key():
         st.session_state["jobs_page"] = 1
@@ -491,7 +574,7 @@ def main() -> None:
     filters = search.effective_filters(filters, parsed)
 
     total = _count(con, filters, version, hits, searched)
-    offset = _pager(total, filters, hits)
+    offset = _pager(total, view, filters, hits)
     view = Filters.from_widgets(st.session_state)  # the pager may have moved the page
     frame = _page(con, filters, view.sort, not view.asc, offset, version, hits, searched)
     shown_key = f"{view.view_key()}_{offset}"
@@ -505,7 +588,7 @@ def main() -> None:
     if view.new == "visit":
         st.caption(_visit_caption(person, last_visit))
     if not total:
-        st.caption("No job matches these filters.")
+        _nothing_matches(view, companies)
     _sync_url(view)
 
     job_id = st.session_state.get("jobs_job")

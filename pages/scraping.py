@@ -119,6 +119,13 @@ def all_companies(snap: RunSnapshot) -> None:
 
 
 def render_outcome(snap: RunSnapshot) -> None:
+    # A snapshot rebuilt after a restart has no per-company rows: the run's results have.
+    outcomes = [(r.state, r.error) for r in snap.companies] or (
+        runs.run_results(ui.cursor(), snap.run_id).select("state", "error").rows()
+        if snap.run_id is not None else [])
+    hint = runs.offline_hint(outcomes)
+    if hint:
+        st.warning(hint, icon=":material/wifi_off:")
     kind, text = view.outcome(snap)
     {"success": st.success, "warning": st.warning, "error": st.error}[kind](text)
     if snap.jobs_new:
@@ -166,18 +173,35 @@ def workers_panel() -> None:
         )
 
 
+SCHEDULE_KEY = "scraping_schedule"
+
+
+def _apply_schedule() -> None:
+    minutes = int(st.session_state[SCHEDULE_KEY])
+    try:
+        reg.set_schedule(minutes, ui.editor("schedule_name"))
+    except PermissionDenied as exc:
+        st.session_state[SCHEDULE_KEY + "_refused"] = str(exc)
+        st.session_state[SCHEDULE_KEY + "_shown"] = None  # show the saved interval again
+        return
+    st.session_state[SCHEDULE_KEY + "_shown"] = minutes
+
+
 def schedule_panel() -> None:
+    # Keyed, applied on change: an unkeyed widget whose ``value`` follows the saved interval
+    # is a new widget each time the interval changes, and the old one's state came back.
     current = reg.schedule_minutes() or 0
     ui.name_input("schedule_name")
-    minutes = st.number_input("Scheduled refresh every (minutes, 0 = off)", min_value=0,
-                              max_value=7 * 24 * 60, value=current, step=15,
-                              disabled=not person.admin,
-                              help=None if person.admin else "Only admins change the schedule.")
-    if minutes != current:
-        try:
-            reg.set_schedule(int(minutes), ui.editor("schedule_name"))
-        except PermissionDenied as exc:
-            st.error(str(exc))
+    if st.session_state.get(SCHEDULE_KEY + "_shown") != current:  # first show, or another tab
+        st.session_state[SCHEDULE_KEY] = current
+        st.session_state[SCHEDULE_KEY + "_shown"] = current
+    st.number_input("Scheduled refresh every (minutes, 0 = off)", min_value=0,
+                    max_value=7 * 24 * 60, step=15, key=SCHEDULE_KEY, on_change=_apply_schedule,
+                    disabled=not person.admin,
+                    help=None if person.admin else "Only admins change the schedule.")
+    refused = st.session_state.pop(SCHEDULE_KEY + "_refused", None)
+    if refused:
+        st.error(refused)
     due = reg.next_due()
     st.caption(f"Next scheduled scrape: {due:%Y-%m-%d %H:%M} UTC" if due
                else "Scheduled refresh is off.")

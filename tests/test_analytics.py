@@ -111,19 +111,48 @@ def test_headline_counts_open_new_closed_hiring_and_remote_share(fresh_db):
         companies_hiring_week_ago=2,
         remote_share=4 / 7,
         remote_share_week_ago=2 / 5,
+        history_start=RUN_TIMES[0],
+        week_start=datetime(2026, 3, 4),
     )
 
 
 def test_headline_follows_company_and_workplace_filters(fresh_db):
     seed(fresh_db)
     acme = Filters(FILTERS.start, FILTERS.end, company_ids=(_company_id(fresh_db, "Acme"),))
-    assert analytics.headline(fresh_db, acme) == Headline(2, 3, 1, 3, 2, 0, 1, 1, 1.0, 1 / 3)
+    assert analytics.headline(fresh_db, acme) == Headline(
+        2, 3, 1, 3, 2, 0, 1, 1, 1.0, 1 / 3, RUN_TIMES[0], datetime(2026, 3, 4))
     unknown = Filters(FILTERS.start, FILTERS.end, workplaces=("unknown",))
-    assert analytics.headline(fresh_db, unknown) == Headline(1, 1, 0, 1, 0, 0, 1, 1, 0.0, 0.0)
+    assert analytics.headline(fresh_db, unknown) == Headline(
+        1, 1, 0, 1, 0, 0, 1, 1, 0.0, 0.0, RUN_TIMES[0], datetime(2026, 3, 4))
+
+
+def test_headline_knows_which_previous_periods_scrapes_covered(fresh_db):
+    """Issue 15 item 6: deltas against a week with no scrape repeated the value (↑1096)."""
+    seed(fresh_db)
+    h = analytics.headline(fresh_db, FILTERS)
+    assert (h.has_week_ago(), h.has_week_before()) == (True, False)
+    first_week = analytics.headline(fresh_db, Filters(date(2026, 2, 20), date(2026, 2, 28)))
+    assert (first_week.has_week_ago(), first_week.has_week_before()) == (False, False)
+    later = analytics.headline(fresh_db, Filters(date(2026, 3, 1), date(2026, 3, 20)))
+    assert (later.has_week_ago(), later.has_week_before()) == (True, True)
+
+
+def test_flow_counts_new_postings_on_their_posted_day(fresh_db):
+    """Issue 15 item 6: a first scrape drew one spike and 29 days of zeros."""
+    [acme] = store.save_companies(fresh_db, [Company("Acme", "greenhouse", "acme", "https://x")])
+    jobs = (_job(acme, "p1", posted_at="2026-03-01T09:00:00Z"),
+            _job(acme, "p2", posted_at="2026-03-03T09:00:00Z"), _job(acme, "p3"))
+    run_id = store.start_run(fresh_db, "test", 1, at=RUN_TIMES[2])
+    store.save_company_results(fresh_db, run_id, [CompanyResult(acme, "ok", jobs)], RUN_TIMES[2])
+    new = analytics.flow(fresh_db, FILTERS).filter((pl.col("kind") == "new") & (pl.col("jobs") > 0))
+    assert new.select("period", "jobs").rows() == [
+        (date(2026, 3, 1), 1), (date(2026, 3, 3), 1), (date(2026, 3, 9), 1)]
+    assert analytics.flow_dating(fresh_db, FILTERS) == (2, 3)
 
 
 def test_headline_is_all_zero_on_an_empty_database(fresh_db):
-    assert analytics.headline(fresh_db, FILTERS) == Headline(0, 0, 0, 0, 0, 0, 0, 0, None, None)
+    assert analytics.headline(fresh_db, FILTERS) == Headline(
+        0, 0, 0, 0, 0, 0, 0, 0, None, None, None, datetime(2026, 3, 4))
 
 
 def test_salary_medians_use_annualized_midpoints_per_currency(fresh_db):
@@ -206,6 +235,7 @@ def test_scrape_health_rates_and_last_errors(fresh_db):
             "company": ["Beta", "Gamma", "Acme"],
             "runs": [3, 3, 3],
             "ok": [2, 2, 3],
+            "failed": [1, 1, 0],
             "success_rate": [2 / 3, 2 / 3, 1.0],
             "last_state": ["failed", "ok", "ok"],
             "last_run_at": [RUN_TIMES[2]] * 3,
@@ -222,3 +252,20 @@ def test_dashboard_on_an_empty_database_has_empty_frames(fresh_db):
     assert board.salary_by_department.is_empty()
     assert board.scrape_health.is_empty()
     assert board.flow["jobs"].sum() == 0
+
+
+def test_scrape_health_counts_only_runs_that_reached_the_company(fresh_db):
+    """Issue 15 item 4: a cancelled run showed healthy boards at 50 % and hid the real error."""
+    seed(fresh_db)
+    acme, beta, gamma = store.companies(fresh_db)
+    run_id = store.start_run(fresh_db, "test", 3, at=datetime(2026, 3, 10, 9))
+    a1 = seed_jobs(acme, beta, gamma)["a1"]
+    store.save_company_results(fresh_db, run_id, [
+        CompanyResult(acme, "ok", (a1,)),
+        CompanyResult(beta, "cancelled", error="cancelled"),
+        CompanyResult(gamma, "cancelled", error="cancelled"),
+    ], datetime(2026, 3, 10, 9))
+    store.finish_run(fresh_db, run_id, "cancelled", at=datetime(2026, 3, 10, 9))
+    health = analytics.scrape_health(fresh_db, FILTERS)
+    assert health.select("company", "runs", "ok", "failed", "last_error").rows() == [
+        ("Beta", 3, 2, 1, "timeout"), ("Gamma", 3, 2, 1, "HTTP 404"), ("Acme", 4, 4, 0, None)]

@@ -79,7 +79,8 @@ def activity_rows(db: Path) -> list[tuple[Any, ...]]:
 
 def set_status(page: Any, base: str, status: str) -> None:
     page.goto(f"{base}/jobs?job={JOB}")
-    main = page.locator("[data-testid='stMain']")
+    # The job's detail opens in a side panel (a dialog), not in the main area.
+    main = page.get_by_role("dialog")
     box = main.locator("[data-testid='stSelectbox']").filter(has_text="Status")
     box.wait_for(timeout=60_000)
     box.click()
@@ -167,3 +168,26 @@ def test_trusted_header_names_the_person(chromium: Any, tmp_path: Path) -> None:
             timeout=60_000)
     assert activity_rows(tmp_path / "jobs.duckdb") == [
         ("carol@example.com", "carol@example.com", True, "job.status", "interviewing")]
+
+
+def test_no_login_asks_a_name_once_and_this_browser_keeps_it(chromium: Any, tmp_path: Path) -> None:
+    with streamlit_app(tmp_path, free_port()) as base:
+        context = chromium.new_context()
+        page = context.new_page()
+        page.goto(f"{base}/jobs?job={JOB}")
+        main = page.locator("[data-testid='stMain']")
+        main.get_by_label("Your name").wait_for(timeout=60_000)
+        main.get_by_label("Notes").fill("Asked about the visa")
+        main.get_by_label("Your name").fill("Robin")
+        main.get_by_role("button", name="Save").click()
+        page.get_by_text("Saved: everyone now sees this status, star and notes.").wait_for(
+            timeout=30_000)
+        page.locator("[data-testid='stSidebar']").get_by_text("Robin (unverified)").wait_for()
+
+        again = context.new_page()  # a new visit from the same browser
+        again.goto(f"{base}/jobs?job={JOB}")
+        again.locator("[data-testid='stSidebar']").get_by_text("Robin (unverified)").wait_for(
+            timeout=60_000)
+        assert again.locator("[data-testid='stMain']").get_by_label("Your name").count() == 0
+    assert activity_rows(tmp_path / "jobs.duckdb") == [
+        ("Robin", "Robin", False, "job.notes", "Asked about the visa")]

@@ -264,6 +264,26 @@ def test_overview_counts_jobs_and_shows_the_latest_outcome(
     ]
 
 
+def test_overview_skips_cancelled_runs_and_keeps_the_real_last_error(
+    fresh_db: duckdb.DuckDBPyConnection,
+) -> None:
+    """Issue 15 item 4: "Last error: cancelled" hid a board's real last error."""
+    stripe, initech, _ = seed(fresh_db)
+    first = store.start_run(fresh_db, "manual", 2)
+    store.save_company_results(fresh_db, first, [
+        CompanyResult(stripe, "ok", (job("1"),)),
+        CompanyResult(initech, "failed", error="404 board not found"),
+    ], datetime(2026, 1, 1))
+    second = store.start_run(fresh_db, "manual", 2)
+    store.save_company_results(fresh_db, second, [
+        CompanyResult(stripe, "cancelled", error="cancelled"),
+        CompanyResult(initech, "cancelled", error="cancelled"),
+    ], datetime(2026, 1, 2))
+    rows = co.overview(fresh_db).select("name", "last_state", "last_error").rows()
+    assert rows[1:] == [('Initech "Careers"', "failed", "404 board not found"),
+                        ("Stripe", "ok", None)]
+
+
 def test_default_companies_file_loads_every_format() -> None:
     loaded = store.load_companies_toml(ROOT / "data" / "companies.toml")
     assert len(loaded) >= 24

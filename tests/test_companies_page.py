@@ -4,7 +4,7 @@ export, and the first-start seeding from JOBSCRAPER_COMPANIES."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -91,13 +91,14 @@ def test_paste_adds_the_valid_lines_and_names_each_rejected_one(
     button(at, "Add").click().run()
     assert not at.exception
     assert [s.value for s in at.success] == ["Added 2 companies: Initech, Umbrella Corp"]
-    assert [e.value for e in at.error] == [md_escape(m) for m in (
-        "Line 3 (not a url): not a URL: paste a careers page address starting with https://",
-        "Line 4 (https://boards.greenhouse.io/globex): duplicate: already tracked as Globex",
-        "Line 5 (https://careers.hooli.example/jobs): no ATS recognised in this URL: pick the "
+    # Issue 15 item 11: the errors name the lines as left in the box, not as first pasted.
+    assert [e.value for e in at.error] == [md_escape(m) for m in [
+        "Line 1 (not a url): not a URL: paste a careers page address starting with https://",
+        "Line 2 (https://boards.greenhouse.io/globex): duplicate: already tracked as Globex",
+        "Line 3 (https://careers.hooli.example/jobs): no ATS recognised in this URL: pick the "
         "ATS for other hosts (jsonld for a careers page with schema.org job postings)",
-        "Line 6 (https://jobs.ashbyhq.com/initech): duplicate: same board as line 1",
-    )]
+        "Line 4 (https://jobs.ashbyhq.com/initech): duplicate: already tracked as Initech",
+    ]]
     assert names(db) == [
         ("Acme", "lever", "acme", True),
         ("Globex", "greenhouse", "globex", True),
@@ -154,10 +155,27 @@ def test_rename_a_company_and_refuse_an_empty_name(
     assert [n[0] for n in names(db)] == ["Acme", "Globex Corporation"]
 
 
+def test_rename_refuses_a_name_another_company_has(
+    db_path: Path, db: duckdb.DuckDBPyConnection
+) -> None:
+    """Issue 15 item 7: a duplicate name showed as two identical choices in the Jobs filter."""
+    _, globex = seed(db_path)
+    at = open_page()
+    at.selectbox(key="manage_id").set_value(globex.company_id).run()
+    at.text_input(key=f"name_{globex.company_id}").input(" acme ").run()
+    button(at, "Rename").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "another company is already named Acme: pick a name that tells them apart (two "
+        "identical names can't be told apart in filters)"]
+    assert [n[0] for n in names(db)] == ["Acme", "Globex"]
+
+
 @pytest.mark.parametrize(
     ("choice", "jobs_left"),
     [
-        ("Keep its jobs (they stay in Jobs, without a company)", [(None, 3)]),
+        ("Keep its jobs, closed (listed in Jobs with closed jobs, without a company)",
+         [(None, 3)]),
         ("Delete its jobs too", []),
     ],
 )
@@ -182,6 +200,8 @@ def test_delete_asks_first_then_keeps_or_drops_the_jobs(
     assert db.execute("SELECT company_id, count(*) FROM jobs GROUP BY ALL").fetchall() == jobs_left
     assert db.execute("SELECT count(*) FROM run_results").fetchall() == [(0,)]
     assert at.dataframe[0].value["name"].tolist() == ["Globex"]
+    # Issue 15 item 5: kept jobs were left open and counted in Open jobs forever.
+    assert db.execute("SELECT count(*) FROM jobs WHERE closed_at IS NULL").fetchall() == [(0,)]
 
 
 @pytest.fixture
@@ -251,7 +271,8 @@ def test_import_then_export_round_trips(
         ("companies.csv", downloads["companies.csv"], "text/csv")
     ).run()
     button(at, "Import").click().run()
-    assert [i.value for i in at.info] == ["Updated 2 companies already tracked: Hooli, Initech"]
+    # Issue 15 item 11: an unchanged re-import said "Updated 2 companies".
+    assert [i.value for i in at.info] == ["2 companies already tracked, unchanged: Hooli, Initech"]
     assert names(db) == [
         ("Hooli", "jsonld", "careers.hooli.example", False),
         ("Initech", "ashby", "initech", True),
@@ -408,3 +429,23 @@ def test_adding_many_boards_names_eight_and_counts_the_rest(db_path: Path) -> No
         "Added 11 companies: Board 00, Board 01, Board 02, Board 03, Board 04, Board 05, "
         "Board 06, Board 07 and 3 more"
     ]
+
+
+def test_messages_show_beside_the_section_that_caused_them(
+    db_path: Path, db: duckdb.DuckDBPyConnection
+) -> None:
+    """Issue 15 item 11: rename and delete messages appeared at the top of the page."""
+    _, globex = seed(db_path)
+    at = open_page()
+    at.selectbox(key="manage_id").set_value(globex.company_id).run()
+    at.text_input(key=f"name_{globex.company_id}").input("Globex Corporation").run()
+    button(at, "Rename").click().run()
+    order = list(at.main)
+
+    def at_(predicate: Callable[[Any], bool]) -> int:
+        return next(i for i, e in enumerate(order) if predicate(e))
+
+    message = at_(lambda e: e.type == "success" and "Renamed to" in str(e.value))
+    assert at_(lambda e: getattr(e, "label", None) == "Rename") < message
+    assert message < at_(lambda e: e.type == "subheader" and e.value == "Import / export")
+    assert at_(lambda e: e.type == "dataframe") < message

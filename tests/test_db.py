@@ -43,3 +43,23 @@ def test_second_process_gets_a_clear_error(tmp_path: Path) -> None:
             connect(path)
     finally:
         holder.communicate("")
+
+
+def test_closed_reason_migration_closes_jobs_left_open_by_a_deleted_company(
+    tmp_path: Path,
+) -> None:
+    """Issue 15 item 5: jobs kept from a deleted company stayed open before 0015."""
+    path = tmp_path / "jobs.duckdb"
+    con = connect(path)
+    con.execute("DELETE FROM schema_migrations WHERE name = '0015_jobs_closed_reason'")
+    con.execute("ALTER TABLE jobs DROP COLUMN closed_reason")
+    con.execute(
+        "INSERT INTO jobs (job_id, company_id, source, board, external_id, title, url, "
+        "first_seen_at, last_seen_at) VALUES ('lever:a:1', NULL, 'lever', 'a', '1', 'T', "
+        "'https://a/1', now(), now()), ('lever:b:1', 7, 'lever', 'b', '1', 'T', 'https://b/1', "
+        "now(), now())"
+    )
+    assert migrate(con) == ["0015_jobs_closed_reason"]
+    rows = con.execute("SELECT job_id, closed_at IS NOT NULL, closed_reason FROM jobs "
+                       "ORDER BY job_id").fetchall()
+    assert rows == [("lever:a:1", True, "its company was deleted"), ("lever:b:1", False, None)]

@@ -186,7 +186,7 @@ def test_hostile_description_renders_inert(db_path: Path) -> None:
         ),
     )
     at = open_jobs({"job": job_id})
-    bodies = [h.value for h in at.html]
+    bodies = [h.value for h in at.html if not h.value.startswith("<style>")]
     assert len(bodies) == 1 and "<p>Hello</p>" in bodies[0]
     for bad in ("<script", "onerror", "javascript:"):
         assert bad not in bodies[0].lower()
@@ -248,8 +248,10 @@ def test_table_cells_show_a_dash_not_none(seeded: Path) -> None:
 def test_include_closed_shows_the_closed_date_column(seeded: Path) -> None:
     at = open_jobs({"closed": "1", "sort": "closed"})
     assert "closed_at" not in open_jobs().dataframe[0].proto.column_order
-    assert list(at.dataframe[0].proto.column_order)[:7] == [
-        "title", "url", "company", "location", "salary", "posted_at", "closed_at"
+    # Issue 15 item 10: the triage columns come first so a window of any width shows them.
+    assert list(at.dataframe[0].proto.column_order)[:10] == [
+        "starred", "status", "title", "url", "company", "location", "workplace", "salary",
+        "posted_at", "closed_at"
     ]
     assert shown(at)[0] == "a3"
     assert _row(at, "a3")["closed_at"] != "—" and _row(at, "a1")["closed_at"] == "—"
@@ -310,3 +312,108 @@ def test_min_salary_from_the_url_is_a_whole_amount(seeded: Path) -> None:
     assert at.number_input(key="jobs_min_salary").value == 100000
     assert set(shown(at)) == {"a4", "b2"}
     assert at.query_params["min_salary"] == "100000"
+
+
+def test_salary_sort_keeps_the_chosen_currency_together(seeded: Path) -> None:
+    """Issue 15 item 1: the salary sort never compares amounts across currencies."""
+    at = open_jobs({"sort": "salary"})
+    at.selectbox(key="jobs_currency").select("EUR").run()
+    assert shown(at) == ["a1", "a2", "c2", "b2", "a4", "c1", "b1"]
+    assert any("never compared" in c for c in at.sidebar.caption.values)
+
+
+def test_export_follows_the_chosen_sort(seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15 item 10: Export ignored the sort."""
+    built: dict[str, Callable[[], bytes]] = {}
+    register = MediaFileManager.add_deferred
+
+    def capture(self: MediaFileManager, data: Callable[[], bytes], *args: Any, **kw: Any) -> str:
+        built[kw["file_name"]] = data
+        return register(self, data, *args, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", capture)
+    at = open_jobs({"sort": "title", "asc": "1"})
+    csv = pl.read_csv(io.BytesIO(built["jobs.csv"]()))
+    assert short(csv["job_id"]) == shown(at)
+
+
+def test_detail_of_a_job_kept_from_a_deleted_company_says_why_it_closed(db_path: Path) -> None:
+    job_id = _save_one_job(db_path)
+    con = connect(db_path)
+    store.delete_company(con, store.companies(con)[0].company_id or 0, keep_jobs=True)
+    con.close()
+    at = open_jobs({"job": job_id})
+    assert any("its company was deleted" in m.value for m in at.markdown)
+    assert not open_jobs().dataframe[0].value.shape[0], "no longer listed as open"
+
+
+def test_department_and_employment_type_filters_narrow_and_land_in_the_url(
+    db_path: Path,
+) -> None:
+    """Issue 15 item 8: filter by the normalized employment type and by department."""
+    con = connect(db_path)
+    (acme,) = store.save_companies(con, [Company("Acme", "greenhouse", "acme", "https://x.test")])
+    jobs = tuple(
+        Job(source="greenhouse", board="acme", external_id=ext, title=ext, company="Acme",
+            url=f"https://x.test/{ext}", employment_type=kind, department=dept)
+        for ext, kind, dept in (("j1", "FULL_TIME", "Sales, EMEA"), ("j2", "fulltime_permanent",
+                                "R&D"), ("j3", "Contractor", "R&D"), ("j4", None, None)))
+    store.save_company_results(con, store.start_run(con, "test", 1),
+                               [CompanyResult(acme, "ok", jobs=jobs)])
+    con.close()
+    at = open_jobs()
+    at.multiselect(key="jobs_employment").select("full-time").run()
+    assert set(short(at.dataframe[0].value["job_id"])) == {"j1", "j2"}
+    assert at.query_params["employment"] == "full-time"
+    at.multiselect(key="jobs_department").select("Sales, EMEA").run()
+    assert short(at.dataframe[0].value["job_id"]) == ["j1"]
+    assert at.query_params["department"] == "Sales, EMEA"
+    again = open_jobs({"employment": "unknown,contract", "department": "R&D|Sales, EMEA"})
+    assert set(short(again.dataframe[0].value["job_id"])) == {"j3"}
+    assert again.multiselect(key="jobs_department").value == ["R&D", "Sales, EMEA"]
+
+
+def test_clear_filters_goes_back_to_every_open_job_and_keeps_the_sort(seeded: Path) -> None:
+    """Issue 15 item 9: no way back from filters."""
+    at = open_jobs({"q": "backend", "workplace": "remote", "starred": "1", "sort": "title"})
+    assert shown(at) == ["a4"]
+    at.button(key="jobs_clear").click().run()
+    assert not at.exception
+    assert set(shown(at)) == OPEN
+    assert dict(at.query_params) == {"sort": "title"}
+    assert at.button(key="jobs_clear").disabled
+
+
+def test_an_empty_result_names_the_filters_to_loosen(seeded: Path) -> None:
+    """Issue 15 item 9: an empty result says which filters to loosen."""
+    at = open_jobs({"q": "backend", "status": "rejected"})
+    assert not shown(at)
+    [warning] = at.warning
+    assert warning.value == ("No job matches all of these filters: loosen one of them, or "
+                             "clear them.\n\n- Search “backend”\n- Status: rejected")
+    at.button(key="jobs_clear_empty").click().run()
+    assert set(shown(at)) == OPEN and not at.warning
+
+
+def test_dismissing_the_detail_closes_it_and_it_stays_closed(seeded: Path) -> None:
+    """Issue 15 item 10: the detail opens in a side panel; closing it must not reopen it
+    from the row still selected in the table."""
+    at = open_jobs()
+    _select(at, 1)
+    assert [s.value for s in at.subheader] == ["Backend Engineer (Go)"]
+    [dialog] = at.get("dialog")
+    assert "position: RIGHT" in repr(dialog.proto.dialog) and dialog.proto.dialog.is_open
+    at.session_state["jobs_job"] = None  # what on_dismiss does, with a fresh table
+    at.session_state["jobs_closes"] = 1
+    at.run()
+    assert not at.subheader and "job" not in at.query_params
+    at.run()
+    assert not at.subheader
+
+
+def test_the_grids_own_page_only_download_is_hidden(seeded: Path) -> None:
+    """Issue 15 item 10: the grid's download icon saved only the current page, beside an
+    Export that saves them all."""
+    at = open_jobs()
+    styles = [h.value for h in at.html if h.value.startswith("<style>")]
+    assert any("[aria-label='Download as CSV'] {display: none;}" in s for s in styles)

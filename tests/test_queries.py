@@ -134,6 +134,9 @@ OPEN = {"a1", "a2", "a4", "b1", "b2", "c1", "c2"}
         (JobFilters(statuses=("applied", "saved")), {"a2", "b1", "c1"}),
         (JobFilters(statuses=("new",)), {"a1", "a4", "b2", "c2"}),
         (JobFilters(starred_only=True), {"a4"}),
+        (JobFilters(departments=("Engineering", "Product")), {"a1", "b1"}),
+        (JobFilters(employment_kinds=("unknown",)), OPEN),
+        (JobFilters(employment_kinds=("full-time",)), set()),
         (JobFilters(new_in_latest_run=True), {"a4", "c2"}),
         (JobFilters(closed_in_latest_run=True), {"a3"}),
         (JobFilters(new_within_days=3), {"a4", "c2"}),
@@ -184,7 +187,8 @@ def test_search_treats_special_characters_literally(
     [
         ("posted", True, ["c2", "a4", "a1", "c1", "b2", "a2", "b1"]),
         ("posted", False, ["a2", "b2", "c1", "a1", "a4", "c2", "b1"]),
-        ("salary", True, ["b2", "a4", "a1", "c1", "a2", "c2", "b1"]),
+        ("salary", True, ["a1", "a2", "c2", "b2", "a4", "c1", "b1"]),
+        ("salary", False, ["c2", "a2", "a1", "c1", "a4", "b2", "b1"]),
         ("title", False, ["a4", "c2", "c1", "a2", "b1", "a1", "b2"]),
         ("company", False, ["a1", "a2", "a4", "b1", "b2", "c1", "c2"]),
         ("first_seen", True, ["c2", "a4", "c1", "a1", "a2", "b1", "b2"]),
@@ -197,6 +201,21 @@ def test_sort_orders_with_nulls_last(
     assert short(page["job_id"]) == expected
 
 
+@pytest.mark.parametrize(
+    ("currency", "expected"),
+    [("USD", ["b2", "a4", "c1", "a1", "a2", "c2", "b1"]),
+     ("EUR", ["a1", "a2", "c2", "b2", "a4", "c1", "b1"])],
+)
+def test_salary_sort_compares_amounts_only_within_a_currency(
+    con: duckdb.DuckDBPyConnection, currency: str, expected: list[str]
+) -> None:
+    """Issue 15 item 1: 2.83M INR sorted above 208k USD."""
+    page = queries.jobs_page(con, JobFilters(currency=currency), sort="salary")
+    assert short(page["job_id"]) == expected
+    exported = queries.export_jobs(con, JobFilters(currency=currency), sort="salary")
+    assert short(exported["job_id"]) == expected
+
+
 def test_paging_returns_the_window_and_count_the_total(con: duckdb.DuckDBPyConnection) -> None:
     page = queries.jobs_page(con, JobFilters(), sort="title", descending=False, offset=2, limit=3)
     assert short(page["job_id"]) == ["c1", "a2", "b1"]
@@ -207,8 +226,9 @@ def test_paging_returns_the_window_and_count_the_total(con: duckdb.DuckDBPyConne
 def test_page_has_display_columns_and_no_description(con: duckdb.DuckDBPyConnection) -> None:
     page = queries.jobs_page(con, JobFilters(search="go"), limit=5)
     assert page.columns == [
-        "job_id", "title", "company", "location", "workplace", "salary_min", "salary_max",
-        "salary_currency", "salary_period", "salary_year", "posted_at", "first_seen_at",
+        "job_id", "title", "company", "location", "workplace", "employment_kind", "department",
+        "salary_min", "salary_max", "salary_currency", "salary_period", "salary_year",
+        "posted_at", "first_seen_at",
         "closed_at", "status", "starred", "url",
     ]
     assert page.row(0, named=True)["salary_year"] == 80 * 2080
@@ -318,3 +338,16 @@ def test_closed_in_latest_run_is_only_what_that_run_closed(con: duckdb.DuckDBPyC
     run_id = store.start_run(con, "test", 1, at=NOW)
     store.save_company_results(con, run_id, [CompanyResult(beta, "ok", jobs=(b2,))], seen_at=NOW)
     assert _matching(con, JobFilters(closed_in_latest_run=True)) == {"b1"}
+
+
+def test_company_options_tell_apart_companies_that_share_a_name(
+    fresh_db: duckdb.DuckDBPyConnection,
+) -> None:
+    """Issue 15 item 7: two "Acme" choices in the Jobs filter could not be told apart."""
+    store.save_companies(fresh_db, [
+        Company("Acme", "lever", "acme", "https://jobs.lever.co/acme"),
+        Company("acme", "greenhouse", "acme2", "https://boards.greenhouse.io/acme2"),
+        Company("Beta", "lever", "beta", "https://jobs.lever.co/beta"),
+    ])
+    assert queries.company_options(fresh_db)["name"].to_list() == [
+        "Acme (lever: acme)", "acme (greenhouse: acme2)", "Beta"]

@@ -254,6 +254,17 @@ def test_real_pipeline_scrapes_the_simulator_and_history_reads_it(fresh_db) -> N
     assert results["jobs_new"].sum() == snap.jobs_new
 
 
+def test_offline_hint_only_when_no_board_was_reached() -> None:
+    from app.runs import offline_hint
+
+    unreachable = ("failed", "cannot connect to api.lever.co:443 (name or service not known)")
+    assert offline_hint([unreachable, ("failed", "timed out after 20 s")]) is not None
+    assert offline_hint([unreachable, ("ok", None)]) is None
+    assert offline_hint([unreachable, ("failed", "HTTP 404 not found")]) is None
+    assert offline_hint([unreachable, ("cancelled", "cancelled")]) is not None
+    assert offline_hint([]) is None
+
+
 def test_snapshot_lists_running_longest_first_recent_newest_first_and_not_reached(
     con, make_registry
 ) -> None:

@@ -182,6 +182,32 @@ def test_schedule_is_saved_and_shows_when_next_due(fake: FakePipeline) -> None:
     assert any(c.startswith("Next scheduled scrape: ") for c in at.caption.values)
 
 
+def test_schedule_can_be_turned_off_after_being_set(fake: FakePipeline) -> None:
+    """Issue 15 item 2: 30 then 0 snapped back to 30 and scheduled scrapes went on."""
+    at = tab()
+    at.text_input(key="schedule_name").input("Dana")
+    at.number_input[0].set_value(30).run()
+    assert registry.holder().schedule_minutes() == 30
+    at.number_input[0].set_value(0).run()
+    assert not at.exception
+    assert registry.holder().schedule_minutes() is None
+    assert at.number_input[0].value == 0
+    assert "Scheduled refresh is off." in at.caption.values
+    at.run()
+    assert registry.holder().schedule_minutes() is None and at.number_input[0].value == 0
+
+
+def test_schedule_set_in_another_tab_shows_in_this_one(fake: FakePipeline) -> None:
+    a, b = tab(), tab()
+    a.text_input(key="schedule_name").input("Dana")
+    a.number_input[0].set_value(45).run()
+    b.run()
+    b.text_input(key="schedule_name").input("Lee")
+    assert b.number_input[0].value == 45
+    b.number_input[0].set_value(0).run()
+    assert registry.holder().schedule_minutes() is None
+
+
 def test_every_page_renders_after_a_run(fake: FakePipeline) -> None:
     at = tab()
     click(at, "Start scrape")
@@ -239,3 +265,25 @@ def test_ended_run_links_to_its_new_and_closed_jobs(db_path: Path) -> None:
     links = {link.proto.label: link.proto.query_string for link in at.get("page_link")
              if link.proto.label.startswith("See the")}
     assert links == {"See the 1 new jobs": "new=run", "See the 2 closed jobs": "new=closed"}
+
+
+def test_a_run_that_reached_no_board_says_so_and_points_to_the_demo(db_path: Path) -> None:
+    """Issue 15 item 16: offline, the first scrape failed every real board with no word why."""
+    from app.db import connect
+
+    con = connect(db_path)
+    companies = store.save_companies(con, [
+        Company("Acme", "greenhouse", "acme", "https://boards.greenhouse.io/acme"),
+        Company("Globex", "lever", "globex", "https://jobs.lever.co/globex")])
+    run_id = store.start_run(con, "manual", 2)
+    store.save_company_results(con, run_id, [
+        CompanyResult(companies[0], "failed", error="cannot connect to "
+                      "boards-api.greenhouse.io:443 (temporary failure in name resolution)"),
+        CompanyResult(companies[1], "failed", error="timed out after 20 s (https://x)")])
+    store.finish_run(con, run_id, "finished")
+    con.close()
+    at = AppTest.from_file(MAIN, default_timeout=30).run()
+    assert not at.exception
+    [warning] = [w for w in at.warning if w.value.startswith("None of the")]
+    assert warning.value.startswith("None of the 2 boards could be reached")
+    assert "jobscraper simulate --write-companies demo.toml" in warning.value

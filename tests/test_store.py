@@ -198,3 +198,25 @@ def test_empty_board_keeps_its_open_jobs_and_says_why(fresh_db: duckdb.DuckDBPyC
 
 def test_empty_board_with_nothing_open_is_ok(fresh_db: duckdb.DuckDBPyConnection, acme: Company) -> None:
     assert scrape(fresh_db, acme, [], DAY1) == store.ResultCounts(acme.company_id or 0, "ok", 0, 0, 0)
+
+
+def test_deleting_a_company_keeping_its_jobs_closes_them_and_says_why(
+    fresh_db: duckdb.DuckDBPyConnection, acme: Company
+) -> None:
+    """Issue 15 item 5: kept jobs stayed open (and counted as open) forever."""
+    scrape(fresh_db, acme, [make_job(1), make_job(2)], datetime(2026, 1, 1))
+    scrape(fresh_db, acme, [make_job(1)], datetime(2026, 1, 2))
+    assert acme.company_id is not None
+    store.delete_company(fresh_db, acme.company_id, keep_jobs=True)
+    rows = fresh_db.execute(
+        "SELECT external_id, company_id, closed_at, closed_reason FROM jobs ORDER BY external_id"
+    ).fetchall()
+    assert rows[1] == ("2", None, datetime(2026, 1, 2), None)  # closed by the scrape, kept so
+    assert rows[0][:2] == ("1", None) and rows[0][2] is not None
+    assert rows[0][3] == "its company was deleted"
+
+    [back] = store.save_companies(fresh_db, [Company("Acme", "greenhouse", "acme",
+                                                     "https://boards.greenhouse.io/acme")])
+    scrape(fresh_db, back, [make_job(1)], datetime(2026, 1, 3))
+    assert fresh_db.execute("SELECT company_id, closed_at, closed_reason FROM jobs "
+                            "WHERE external_id = '1'").fetchall() == [(back.company_id, None, None)]

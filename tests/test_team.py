@@ -340,3 +340,15 @@ def test_visits_return_the_previous_one_per_person(fresh_db: duckdb.DuckDBPyConn
     assert team.begin_visit(fresh_db, BOB, T1) is None
     assert team.begin_visit(fresh_db, ALICE, T2) == T1
     assert team.begin_visit(fresh_db, ANONYMOUS, T2) is None
+
+
+def test_an_import_that_renames_makes_an_older_rename_a_conflict(
+    fresh_db: duckdb.DuckDBPyConnection, acme: co.Company  # noqa: F811
+) -> None:
+    assert acme.company_id is not None
+    toml = b'[[company]]\nname = "Acme Imported"\nurl = "https://boards.greenhouse.io/acme"\n'
+    team.add_companies(fresh_db, ALICE, co.parse_import("list.toml", toml), imported_from="list.toml")
+    stale = team.edit_company(fresh_db, ALICE, acme.company_id, base_version=0,
+                              base={"name": "Acme"}, mine={"name": "Acme Typed"})
+    [conflict] = stale.conflicts
+    assert (conflict.theirs, conflict.change) == ("Acme Imported", None)
