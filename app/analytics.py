@@ -20,6 +20,21 @@ WORKPLACES = ("remote", "hybrid", "onsite", "unknown")
 DAILY_MAX_DAYS = 92
 
 
+# A date range from a URL is clamped to these: 9999-12-31 overflowed the day after the range,
+# and 0001-01-01 cost 20 s a request in per-bucket series (issue 11).
+EARLIEST = date(2000, 1, 1)
+MAX_RANGE_DAYS = 3660
+MAX_AHEAD_DAYS = 366
+
+
+def clamp_range(start: date, end: date, today: date) -> tuple[date, date]:
+    """``(start, end)`` within EARLIEST .. a year after ``today``, start <= end, at most
+    MAX_RANGE_DAYS long (keeping the end)."""
+    end = min(max(end, EARLIEST), today + timedelta(days=MAX_AHEAD_DAYS))
+    start = min(max(start, EARLIEST, end - timedelta(days=MAX_RANGE_DAYS - 1)), end)
+    return start, end
+
+
 @dataclass(frozen=True, slots=True)
 class Filters:
     """The page's filter bar: an inclusive date range, company ids and workplaces (empty = all)."""

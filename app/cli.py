@@ -27,6 +27,11 @@ def _parse(args: argparse.Namespace) -> int:
     except ScraperError as exc:
         print(f"jobscraper parse: {path}: {exc}", file=sys.stderr)
         return 1
+    if not jobs:
+        # An empty board is valid input, but so silent an answer hides a wrong FORMAT or file.
+        print(f"jobscraper parse: no job postings found in {path} (as {args.format})",
+              file=sys.stderr)
+        return 0
     out = sys.stdout
     for job in jobs:
         out.write(json.dumps(job.to_dict(), ensure_ascii=False) + "\n")

@@ -26,6 +26,7 @@ import duckdb
 import polars as pl
 
 from app import store
+from app.plain import csv_cell, from_csv_cell
 from scraper.detect import UNKNOWN_HOST
 from scraper.errors import DetectError
 from scraper.fetch import FetchSettings
@@ -97,13 +98,21 @@ def default_name(company: Company) -> str:
     return " ".join(w[:1].upper() + w[1:] for w in words) or slug
 
 
+def _scheme(url: str) -> str:
+    """The URL's scheme, '' for plain words; never raises ('http://[::1' has one too)."""
+    try:
+        return urlsplit(url).scheme
+    except ValueError:
+        return url.split(":", 1)[0] if "://" in url else ""
+
+
 def _reason(exc: store.StoreError, url: str) -> str:
     cause = exc.__cause__
     if isinstance(cause, DetectError):
         if cause.reason == UNKNOWN_HOST:
             return PASTE_UNKNOWN_HOST
         # Plain words ("not a url") have no scheme: the detector's http-only note misleads.
-        return NOT_A_URL if not urlsplit(url).scheme else cause.reason
+        return NOT_A_URL if not _scheme(url) else cause.reason
     return str(exc)
 
 
@@ -182,6 +191,16 @@ def _config_entry(where: str, config: Mapping[str, Any]) -> Entry:
     return replace(_entry(where, config), enabled=enabled)
 
 
+# Each entry is detected and checked for duplicates: an 81,410-row CSV held a page's script
+# thread for minutes. A team tracks dozens to a few hundred boards.
+MAX_IMPORT_ENTRIES = 2_000
+
+
+def _too_many(n: int, what: str) -> Entry:
+    return Entry("file", "", error=f"the file has {n:,} {what}, over the limit of "
+                                   f"{MAX_IMPORT_ENTRIES:,}: split it and import the parts")
+
+
 def parse_toml(text: str) -> list[Entry]:
     """One Entry per ``[[company]]`` table; a file that is not TOML is one rejected Entry."""
     try:
@@ -191,6 +210,8 @@ def parse_toml(text: str) -> list[Entry]:
     tables = data.get("company")
     if not isinstance(tables, list) or not tables:
         return [Entry("file", "", error="no [[company]] tables found")]
+    if len(tables) > MAX_IMPORT_ENTRIES:
+        return [_too_many(len(tables), "[[company]] tables")]
     entries = []
     for i, table in enumerate(tables, start=1):
         if isinstance(table, dict):
@@ -208,11 +229,14 @@ def parse_csv(text: str) -> list[Entry]:
     if "url" not in header:
         return [Entry("file", "", error=f"the CSV needs a url column ({','.join(CSV_COLUMNS)})")]
     reader.fieldnames = header
+    rows = [(reader.line_num, row) for row in reader]
+    if len(rows) > MAX_IMPORT_ENTRIES:
+        return [_too_many(len(rows), "rows")]
     entries = []
-    for row in reader:
-        values = {k: (v or "").strip() for k, v in row.items() if isinstance(k, str)}
+    for line, row in rows:
+        values = {k: from_csv_cell((v or "").strip()) for k, v in row.items() if isinstance(k, str)}
         if any(values.values()):
-            entries.append(_config_entry(f"row {reader.line_num}", values))
+            entries.append(_config_entry(f"row {line}", values))
     return mark_duplicates(entries)
 
 
@@ -293,9 +317,8 @@ def to_csv(rows: Sequence[Mapping[str, Any]]) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for r in rows:
-        writer.writerow(
-            [r["name"], r["url"], r["ats"], r["board"], str(bool(r["enabled"])).lower()]
-        )
+        writer.writerow([csv_cell(str(r[k])) for k in ("name", "url", "ats", "board")]
+                        + [str(bool(r["enabled"])).lower()])
     return buf.getvalue()
 
 

@@ -4,13 +4,15 @@ as soon as its company ends (no Streamlit here; the registry and the CLI both ca
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
+import signal
 import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -396,10 +398,16 @@ def cli_scrape(*, db: str | None, companies_file: str | None) -> int:
             return 1
         store.interrupt_stale_runs(con)
         run_id = store.start_run(con, "cli", len(companies))
-        summary = run_scrape(con, run_id, companies, settings=conf.fetch_settings(),
-                             on_progress=_print_progress, runner=runner_for(conf),
-                             on_commit=index.after_commit if index else None)
+        cancel = threading.Event()
+        with _cancel_on_sigterm(cancel):
+            summary = run_scrape(con, run_id, companies, settings=conf.fetch_settings(),
+                                 on_progress=_print_progress, runner=runner_for(conf),
+                                 on_commit=index.after_commit if index else None,
+                                 cancel=cancel)
         print(summary_line(summary), flush=True)
+        if cancel.is_set():
+            print(f"jobscraper scrape: stopped by SIGTERM; run {run_id} cancelled, the companies "
+                  "that finished are saved", file=sys.stderr)
         if summary.error and not summary.companies_ok:
             print(f"jobscraper scrape: {summary.error}", file=sys.stderr)
         return 0 if summary.state == "finished" else 1
@@ -410,6 +418,25 @@ def cli_scrape(*, db: str | None, companies_file: str | None) -> int:
         if index is not None:
             index.flush()  # the index follows the last batch before the database closes
         con.close()
+
+
+@contextlib.contextmanager
+def _cancel_on_sigterm(cancel: threading.Event) -> Iterator[None]:
+    """While inside, SIGTERM cancels the run (it ends ``cancelled``, what finished is saved)
+    instead of killing the process mid-write; a second SIGTERM kills as usual."""
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        cancel.set()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _companies_to_scrape(

@@ -13,6 +13,8 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from app.plain import FORMULA_PATTERN
+
 WORKPLACES = ("remote", "hybrid", "onsite", "unknown")
 
 # Sort keys offered to users -> SQL expression. Never build ORDER BY from user text.
@@ -408,9 +410,16 @@ def page_for_table(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def csv_bytes(frame: pl.DataFrame) -> bytes:
-    """``frame`` as UTF-8 CSV; list columns joined with ``; `` (CSV has no lists)."""
+    """``frame`` as UTF-8 CSV; list columns joined with ``; `` (CSV has no lists); text that a
+    spreadsheet would run as a formula (a scraped ``=HYPERLINK(…)`` title) starts with ``'``."""
     flat = frame.with_columns(
         pl.col(c).list.join("; ") for c, t in frame.schema.items() if isinstance(t, pl.List)
+    )
+    text = [c for c, t in flat.schema.items() if t == pl.String]
+    flat = flat.with_columns(
+        pl.when(pl.col(c).str.contains(FORMULA_PATTERN)).then(pl.lit("'") + pl.col(c))
+        .otherwise(pl.col(c)).alias(c)
+        for c in text
     )
     return flat.write_csv().encode("utf-8")
 

@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 THREAD_NAME = "jobscraper-scrape"
 SCHEDULER_NAME = "jobscraper-schedule"
+# How long an exiting app waits for a cancelled scrape to save what finished and end its run.
+CLOSE_TIMEOUT_S = 15.0
 SCHEDULE_KEY = "schedule_minutes"
 TERMINAL = ("ok", "failed", "cancelled", "not reached")
 
@@ -331,10 +333,15 @@ class ScrapeRegistry:
             thread.join(timeout)
         return not (thread is not None and thread.is_alive())
 
-    def close(self) -> None:
-        """Stop the scheduler and cancel a running scrape (at exit)."""
+    def close(self, timeout: float = CLOSE_TIMEOUT_S) -> None:
+        """Stop the scheduler and cancel a running scrape (at exit: Streamlit turns SIGTERM
+        into a normal exit), then wait for it to end ``cancelled``: a daemon thread killed by
+        the interpreter's exit in the middle of a DuckDB write aborts the process."""
         self.stop_scheduler()
         self._cancel.set()
+        if not self.join(timeout):
+            log.error("the scrape did not stop within %g s of exit; its run stays 'running' "
+                      "until the next start marks it interrupted", timeout)
 
     def stop_scheduler(self) -> None:
         self._stop.set()

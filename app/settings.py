@@ -34,6 +34,7 @@ class Settings:
     admins: frozenset[str] = frozenset()
     broker_url: str | None = None  # JOBSCRAPER_BROKER: None scrapes in-process
     max_result_mb: int = 64  # the largest result a Celery worker may send back
+    company_timeout_s: float = 300.0  # JOBSCRAPER_COMPANY_TIMEOUT_S; 0: no deadline
 
     @property
     def mode(self) -> str:
@@ -58,6 +59,7 @@ class Settings:
             per_host=self.per_host,
             timeout_s=self.timeout_s,
             detail_cap=self.detail_cap,
+            company_deadline_s=self.company_timeout_s,
         )
 
 
@@ -151,4 +153,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         admins=parse_admins(env.get("JOBSCRAPER_ADMINS")),
         broker_url=_broker(env),
         max_result_mb=_int(env, "JOBSCRAPER_MAX_RESULT_MB", 64, 1, 1024),
+        company_timeout_s=_float(env, "JOBSCRAPER_COMPANY_TIMEOUT_S", 300.0, 0.0, 86_400.0),
     )

@@ -272,6 +272,15 @@ def start_run(
     return int(run_id)
 
 
+# A run's counts, summed from its run_results rows (what was saved is what counts).
+_COUNTS_FROM_RESULTS = """
+    companies_ok = (SELECT count(*) FROM run_results r WHERE r.run_id = runs.run_id AND r.state = 'ok'),
+    companies_failed = (SELECT count(*) FROM run_results r WHERE r.run_id = runs.run_id AND r.state = 'failed'),
+    jobs_new = (SELECT coalesce(sum(jobs_new), 0) FROM run_results r WHERE r.run_id = runs.run_id),
+    jobs_closed = (SELECT coalesce(sum(jobs_closed), 0) FROM run_results r WHERE r.run_id = runs.run_id)
+"""
+
+
 def finish_run(
     con: duckdb.DuckDBPyConnection,
     run_id: int,
@@ -284,24 +293,19 @@ def finish_run(
     if state not in RUN_STATES:
         raise StoreError(f"unknown run state {state!r}")
     con.execute(
-        """
-        UPDATE runs SET state = ?, finished_at = ?, error = ?,
-            companies_ok = (SELECT count(*) FROM run_results r WHERE r.run_id = runs.run_id AND r.state = 'ok'),
-            companies_failed = (SELECT count(*) FROM run_results r WHERE r.run_id = runs.run_id AND r.state = 'failed'),
-            jobs_new = (SELECT coalesce(sum(jobs_new), 0) FROM run_results r WHERE r.run_id = runs.run_id),
-            jobs_closed = (SELECT coalesce(sum(jobs_closed), 0) FROM run_results r WHERE r.run_id = runs.run_id)
-        WHERE run_id = ?
-        """,
+        f"UPDATE runs SET state = ?, finished_at = ?, error = ?, {_COUNTS_FROM_RESULTS} "
+        "WHERE run_id = ?",
         [state, at or utcnow(), error, run_id],
     )
 
 
 def interrupt_stale_runs(con: duckdb.DuckDBPyConnection) -> int:
-    """Mark runs left ``running`` by a dead process as ``interrupted``; returns how many."""
+    """Mark runs left ``running`` by a dead process as ``interrupted``, with the counts of the
+    companies it saved before it died (issue 11); returns how many."""
     rows = con.execute(
         "UPDATE runs SET state = 'interrupted', finished_at = ?, "
-        "error = coalesce(error, 'the app stopped while this run was in progress') "
-        "WHERE state = 'running' RETURNING run_id",
+        "error = coalesce(error, 'the app stopped while this run was in progress'), "
+        f"{_COUNTS_FROM_RESULTS} WHERE state = 'running' RETURNING run_id",
         [utcnow()],
     ).fetchall()
     return len(rows)

@@ -46,8 +46,10 @@ def _init_filters(company_ids: list[int]) -> None:
     """Seed the widgets from the URL once per session, so a copied URL opens the same view."""
     if "a_range" in st.session_state:
         return
-    end = _param_date("a_to", store.utcnow().date())
-    start = min(_param_date("a_from", end - timedelta(days=DEFAULT_DAYS - 1)), end)
+    today = store.utcnow().date()
+    end = _param_date("a_to", today)
+    start, end = analytics.clamp_range(
+        _param_date("a_from", end - timedelta(days=DEFAULT_DAYS - 1)), end, today)
     chosen = []
     for raw in st.query_params.get_all("a_company"):
         if raw.isdigit() and int(raw) in company_ids:
@@ -73,6 +75,7 @@ def filter_bar(companies: pl.DataFrame) -> Filters:
     # While a range is being picked the widget holds only its first day.
     start = dates[0] if dates else store.utcnow().date()
     end = dates[1] if len(dates) > 1 else start
+    start, end = analytics.clamp_range(start, end, store.utcnow().date())
     filters = Filters(start, end, tuple(sorted(st.session_state["a_company"])),
                       tuple(st.session_state["a_workplace"]))
     st.query_params["a_from"] = start.isoformat()

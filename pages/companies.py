@@ -10,6 +10,7 @@ import streamlit as st
 from app import companies as co
 from app import store, team
 from app.people import PermissionDenied
+from app.plain import md_escape, md_line
 from app.ui import current_person, cursor, data_version, editor, name_input, note_write, settings
 from scraper.models import SOURCES, Company
 
@@ -30,7 +31,7 @@ def _flash(where: str, kind: str, text: str) -> None:
 
 def _show_flash(where: str) -> None:
     for kind, text in st.session_state.pop(f"companies_flash_{where}", []):
-        getattr(st, kind)(text)
+        getattr(st, kind)(md_escape(text))  # names and URLs from pasted lists: text
 
 
 def _fallback_ats() -> str:
@@ -210,14 +211,14 @@ def _check_boards(companies: list[Company]) -> None:
     with st.spinner(f"Fetching {_companies(len(companies))}…"):
         results = co.check(companies, fetch)
     for r in results:
-        (st.success if r.ok else st.error)(co.check_message(r))
+        (st.success if r.ok else st.error)(md_escape(co.check_message(r)))
 
 
 def _check_paste() -> None:
     entries = co.parse_paste(st.session_state.get("paste", ""), fallback_ats=_fallback_ats())
     for e in entries:
         if not e.ok:
-            st.error(e.message)
+            st.error(md_escape(e.message))
     valid = [e.company for e in entries if e.company is not None]
     if valid:
         _check_boards(valid)
@@ -324,7 +325,7 @@ def manage_section(frame: pl.DataFrame) -> None:
     if st.session_state.get("confirm_delete") != company_id:
         st.button("Delete…", on_click=_ask_delete, args=(company_id,))
         return
-    st.warning(f"Delete {row['name']}? It has {row['total_jobs']} jobs.")
+    st.warning(f"Delete {md_line(row['name'])}? It has {row['total_jobs']} jobs.")
     st.radio("Its jobs", [KEEP_JOBS, DROP_JOBS], key="delete_jobs")
     yes, no = st.columns(2)
     yes.button("Confirm delete", type="primary", on_click=_delete, args=(company_id, row["name"]))

@@ -16,6 +16,7 @@ from app import activity, jobs_view, queries, search, store, team, ui
 from app.edit_form import EditForm
 from app.jobs_view import DAY_CHOICES, NEW_CHOICES, NEW_LABELS, PAGE_SIZE, SORT_LABELS, Filters
 from app.people import PermissionDenied, Person
+from app.plain import md_line
 from app.queries import WORKPLACES, JobFilters, SearchHits
 
 PAGES = Path(__file__).resolve().parent
@@ -441,21 +442,21 @@ def _description(job: dict[str, Any], parsed: search.ParsedQuery) -> None:
 
 def _detail_view(job: dict[str, Any], parsed: search.ParsedQuery) -> None:
     """The job in a side panel over the table, so it opens in view wherever the row was."""
-    st.dialog(job["company"] or "Job", width=720, position="right",
+    st.dialog(md_line(job["company"]) or "Job", width=720, position="right",
               on_dismiss=_close_detail)(_detail_body)(job, parsed)
 
 
 def _detail_body(job: dict[str, Any], parsed: search.ParsedQuery) -> None:
-    st.subheader(job["title"])
+    st.subheader(md_line(job["title"]), anchor=False)
     if job["closed_at"]:
         why = job["closed_reason"] or "no longer on the board"
         st.badge(f"Closed {job['closed_at']:%Y-%m-%d}: {why}",
                  icon=":material/block:", color="red")
-    st.caption(" · ".join(p for p in (job["company"], job["location"], job["department"]) if p))
+    st.caption(" · ".join(md_line(p) for p in (job["company"], job["location"], job["department"]) if p))
     facts = jobs_view.detail_facts(job)
     st.link_button("Open the posting", job["url"], icon=":material/open_in_new:")
     _annotations(job)
-    st.markdown("\n".join(f"- **{k}:** {v}" for k, v in facts.items()))
+    st.markdown("\n".join(f"- **{k}:** {md_line(str(v))}" for k, v in facts.items()))
     with st.container(border=True):
         _description(job, parsed)
 

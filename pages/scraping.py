@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +13,7 @@ import streamlit as st
 from app import registry, runs, store, ui
 from app import scrape_view as view
 from app.people import PermissionDenied
+from app.plain import md_escape
 from app.registry import RunSnapshot
 
 JOBS_PAGE = Path(__file__).resolve().parent / "jobs.py"
@@ -58,10 +58,6 @@ def company_columns(names: Sequence[str]) -> dict[str, Any]:
     return config
 
 
-def md_escape(text: str) -> str:
-    """``text`` shown literally inside Markdown (error texts carry *, _, [, <, $ …)."""
-    return re.sub(r"([\\`*_\[\]<>$~|])", r"\\\1", text)
-
 
 def failed_list(rows: Iterable[tuple[str, str, str, str | None]]) -> str | None:
     """Markdown listing each failed (name, ats, state, error) row with its whole error, or
@@ -77,7 +73,7 @@ def render_status(snap: RunSnapshot) -> None:
     status.progress(snap.fraction, text=view.progress_text(snap))
     status.markdown(view.counters(snap))
     if snap.error:
-        status.error(snap.error)
+        status.error(md_escape(snap.error))
     now = store.utcnow()
     if snap.running_now:
         status.markdown(f"**Running now** ({len(snap.running_now)}), longest first")
@@ -162,7 +158,7 @@ def workers_panel() -> None:
     st.caption(f"Scrapes run on **{md_escape(reg.mode)}**.")
     workers, error = reg.workers()
     if error:
-        st.error(error)
+        st.error(md_escape(error))
     elif not workers:
         st.warning("No Celery worker is online: start one with `jobscraper worker --broker URL`.")
     else:

@@ -58,6 +58,8 @@ class FetchSettings:
     backoff_s: float = 0.5
     # None: JOBSCRAPER_ALLOW_PRIVATE=1 in the environment decides (scraper.netguard).
     allow_private: bool | None = None
+    # One company's whole scrape, from its first request; 0: no limit.
+    company_deadline_s: float = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +133,13 @@ def _redirect_target(url: str, current: str, location: str) -> str:
     return target
 
 
+def _one_line(text: str, cap: int = 160) -> str:
+    """A library's message as one short line: a garbage status line or body would otherwise
+    put a kilobyte of raw bytes over several lines into the company's error."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= cap else flat[: cap - 1] + "…"
+
+
 def _status_reason(status: int) -> str:
     try:
         phrase = HTTPStatus(status).phrase.lower()
@@ -149,7 +158,7 @@ def _connection_reason(exc: aiohttp.ClientError) -> str:
         return "connection reset"
     if isinstance(exc, aiohttp.ClientPayloadError):
         return "connection reset"
-    return f"connection error ({type(exc).__name__}: {exc})"
+    return f"connection error ({type(exc).__name__}: {_one_line(str(exc))})"
 
 
 HostKey = tuple[str, int | None]
@@ -224,6 +233,8 @@ class Fetcher:
         self.settings = self._shared.settings
         self.requests = 0
         self._on_first_request = on_first_request
+        self._waiting: dict[int, str] = {}  # requests sent and not yet answered, by id
+        self._last_url = ""
 
     async def __aenter__(self) -> Fetcher:
         s = self.settings
@@ -260,6 +271,15 @@ class Fetcher:
         called once, when the scope's first request has its slots and is about to be sent
         (so a caller can tell 'running' from 'waiting for a connection slot')."""
         return Fetcher(_shared=self._shared, on_first_request=on_first_request)
+
+    def activity(self) -> str:
+        """What this scope is doing, for a user: '37 requests sent, 4 waiting for an answer
+        (e.g. GET https://…)'."""
+        sent = f"{self.requests} request{'' if self.requests == 1 else 's'} sent"
+        if self._waiting:
+            example = next(iter(self._waiting.values()))
+            return f"{sent}, {len(self._waiting)} waiting for an answer (e.g. {example})"
+        return f"{sent}, the last to {self._last_url}" if self._last_url else sent
 
     @property
     def total_requests(self) -> int:
@@ -387,7 +407,18 @@ class Fetcher:
                 self._on_first_request()
             self.requests += 1
             self._shared.requests += 1
-            return await self._send_now(session, method, url, params, json_body)
+            key = self._shared.requests
+            self._waiting[key] = f"{method} {url[:200]}"
+            self._last_url = url[:200]
+            try:
+                response = await self._send_now(session, method, url, params, json_body)
+            except asyncio.CancelledError:
+                raise  # stays listed: it was still waiting when the company was stopped
+            except BaseException:
+                del self._waiting[key]
+                raise
+            del self._waiting[key]
+            return response
 
     async def _send_now(
         self,
@@ -409,7 +440,7 @@ class Fetcher:
         except aiohttp.InvalidURL:
             raise FetchError(url, "invalid URL") from None
         except aiohttp.ClientResponseError as exc:
-            raise FetchError(url, f"bad response ({exc.message})", exc.status) from None
+            raise FetchError(url, f"bad response ({_one_line(exc.message)})", exc.status) from None
         except aiohttp.ClientConnectorDNSError as exc:
             if isinstance(exc.os_error, BlockedAddress):
                 raise exc.os_error from None
@@ -459,3 +490,7 @@ def decode_json(resp: Response) -> Any:
         raise FetchError(
             resp.url, f"invalid JSON at line {exc.lineno} column {exc.colno}", resp.status
         ) from None
+    except ValueError:  # an integer of over 4,300 digits
+        raise FetchError(resp.url, "invalid JSON (a number over 4,300 digits)", resp.status) from None
+    except RecursionError:
+        raise FetchError(resp.url, "invalid JSON (nested too deeply)", resp.status) from None

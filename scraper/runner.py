@@ -107,9 +107,13 @@ async def _run_company(
     """One company, start to end; every failure becomes a result (this is the boundary).
     'started' is sent when its first request gets a connection slot, not while it queues."""
     started = [time.monotonic()]
+    deadline_s = run_fetcher.settings.company_deadline_s
+    budget = asyncio.timeout(None)
 
     def on_first_request() -> None:
         started[0] = time.monotonic()  # the duration excludes the wait for a slot
+        if deadline_s > 0:  # and so does the deadline: a queued company has not started
+            budget.reschedule(asyncio.get_running_loop().time() + deadline_s)
         _emit(on_event, ScrapeEvent("started", company))
 
     fetcher = run_fetcher.scope(on_first_request)
@@ -119,8 +123,13 @@ async def _run_company(
         return CompanyResult(company, state, tuple(jobs), error, ms, fetcher.requests)
 
     try:
-        jobs = await scrape_company(fetcher, company, now=now)
+        async with budget:
+            jobs = await scrape_company(fetcher, company, now=now)
         res = result("ok", [_with_company(j, company) for j in jobs])
+    except TimeoutError as exc:  # a request's own timeout is a FetchError: this is the deadline
+        why = (f"gave up after {deadline_s:g} s, the deadline of one company "
+               f"(JOBSCRAPER_COMPANY_TIMEOUT_S): {fetcher.activity()}")
+        res = result("failed", error=why if budget.expired() else f"TimeoutError: {exc}")
     except Cancelled:
         res = result("cancelled", error="cancelled")
     except ScraperError as exc:
@@ -275,8 +284,16 @@ async def _jsonld(
         return jobs
     links = job_links(html, page.url)[: settings.jsonld_follow_cap]
     pages = await asyncio.gather(*(_follow(fetcher, u, target.board, now) for u in links))
+    unread = [(url, found) for url, found in zip(links, pages, strict=True)
+              if isinstance(found, FetchError)]
+    if unread:
+        # The jobs behind the unread pages are unknown: an 'ok' here would close them.
+        first_url, first = unread[0]
+        raise FetchError(target.endpoint, f"{len(unread)} of {len(links)} job pages could not "
+                         f"be read (first: {first_url}: {first.reason}), so no job was closed")
     unique: dict[str, Job] = {}
     for found in pages:
+        assert not isinstance(found, FetchError)
         for job in found:
             unique.setdefault(job.job_id, job)
     return list(unique.values())
@@ -289,11 +306,13 @@ def _jsonld_jobs(html: str, board: str, url: str, now: datetime) -> list[Job]:
         return []  # a page without readable JSON-LD may still link to job pages
 
 
-async def _follow(fetcher: Fetcher, url: str, board: str, now: datetime) -> list[Job]:
+async def _follow(fetcher: Fetcher, url: str, board: str, now: datetime) -> list[Job] | FetchError:
+    """The JobPostings of a linked page; [] when it is gone (404, 410) or holds none; the
+    FetchError when it could not be read (timeout, 5xx, reset): its jobs are unknown."""
     try:
         page = await fetcher.request("GET", url)
-    except FetchError:
-        return []  # one broken job page must not fail the company
+    except FetchError as exc:
+        return [] if exc.status in (404, 410) else exc
     return _jsonld_jobs(page.text(), board, page.url, now)
 
 

@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from app import store
 from app.db import connect
+from app.plain import md_escape
 from scraper.models import Company, CompanyResult, Job
 from tests.conftest import MAIN, named
 
@@ -91,13 +92,13 @@ def test_paste_adds_the_valid_lines_and_names_each_rejected_one(
     assert not at.exception
     assert [s.value for s in at.success] == ["Added 2 companies: Initech, Umbrella Corp"]
     # Issue 15 item 11: the errors name the lines as left in the box, not as first pasted.
-    assert [e.value for e in at.error] == [
+    assert [e.value for e in at.error] == [md_escape(m) for m in [
         "Line 1 (not a url): not a URL: paste a careers page address starting with https://",
         "Line 2 (https://boards.greenhouse.io/globex): duplicate: already tracked as Globex",
         "Line 3 (https://careers.hooli.example/jobs): no ATS recognised in this URL: pick the "
         "ATS for other hosts (jsonld for a careers page with schema.org job postings)",
         "Line 4 (https://jobs.ashbyhq.com/initech): duplicate: already tracked as Initech",
-    ]
+    ]]
     assert names(db) == [
         ("Acme", "lever", "acme", True),
         ("Globex", "greenhouse", "globex", True),
@@ -247,7 +248,7 @@ def test_import_then_export_round_trips(
     assert not at.exception
     assert [s.value for s in at.success] == ["Imported 2 companies: Initech, Hooli"]
     assert [e.value for e in at.error] == [
-        "Entry 3 (gopher://nowhere): only http and https URLs can be detected"
+        md_escape("Entry 3 (gopher://nowhere): only http and https URLs can be detected")
     ]
     assert names(db) == [
         ("Hooli", "jsonld", "careers.hooli.example", False),
@@ -358,10 +359,10 @@ def test_check_counts_the_jobs_of_pasted_boards_without_saving(
     button(at, "Check").click().run()
     assert not at.exception
     assert [s.value for s in at.success] == ["Initech: would find 2 jobs"]
-    assert [e.value for e in at.error] == [
+    assert [e.value for e in at.error] == [md_escape(m) for m in (
         "Line 3 (not a url): not a URL: paste a careers page address starting with https://",
         "Gone: failed: 404 board not found",
-    ]
+    )]
     assert names(db) == []
 
 

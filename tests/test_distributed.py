@@ -23,6 +23,7 @@ from aiohttp import web
 from app import store
 from app.db import connect
 from app.pipeline import CompanyProgress, cli_scrape, run_scrape
+from app.plain import md_escape
 from scraper.fetch import FetchSettings
 from scraper.models import Company
 from scraper.remote import common
@@ -345,7 +346,8 @@ def test_scraping_page_shows_the_mode_the_workers_and_who_ran_each_company(
     monkeypatch.setenv("JOBSCRAPER_TIMEOUT_S", "5")
     at = AppTest.from_file(MAIN, default_timeout=30).run()
     assert not at.exception
-    assert f"Scrapes run on **Celery workers via {two_workers.broker}**." in at.caption.values
+    assert f"Scrapes run on **{md_escape(f'Celery workers via {two_workers.broker}')}**." in \
+        at.caption.values
     online = at.dataframe[0].value
     assert sorted(online["Worker"]) == sorted(w.name for w in two_workers.workers)
     assert list(online["Concurrency"]) == [8, 8]
@@ -388,7 +390,7 @@ def test_scraping_page_says_the_broker_is_unreachable(
     at = AppTest.from_file(MAIN, default_timeout=30).run()
     assert not at.exception
     [error] = [e.value for e in at.error]
-    assert error.startswith("broker unreachable at redis://:***@127.0.0.1:")
+    assert error.startswith(md_escape("broker unreachable at redis://:***@127.0.0.1:"))
     assert "s3cret-pw" not in error
     assert "s3cret-pw" not in " ".join(at.caption.values)
 

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from app import store
 from app.db import connect
+from app.plain import md_escape
 from tests.conftest import MAIN, named
 from tests.test_companies_page import ACME, GLOBEX
 from tests.test_queries import _IDS, seed_known_jobs, short
@@ -263,9 +264,9 @@ def test_non_admin_sees_why_and_a_refused_rename_changes_nothing(
     assert any("Only the admins" in c.value for c in bob.caption)
     bob.text_input(key=f"name_{acme.company_id}").input("Bob's company")
     click(bob, "Rename")
-    assert [e.value for e in bob.error] == [
+    assert [e.value for e in bob.error] == [md_escape(
         "Bob (bob@example.com) may not rename, enable or disable companies: only the admins "
-        "listed in JOBSCRAPER_ADMINS manage companies, the schedule and deletions. Ask one of them."]
+        "listed in JOBSCRAPER_ADMINS manage companies, the schedule and deletions. Ask one of them.")]
     assert activity_rows(db_path) == []
     con = duckdb.connect(str(db_path))
     assert con.execute("SELECT name FROM companies ORDER BY company_id").fetchall() == [

@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 import app.pipeline
 from app import registry, store, ui
 from app.pipeline import CompanyProgress
+from app.plain import md_escape
 from app.registry import THREAD_NAME
 from scraper.models import Company, CompanyResult, Job
 from tests.conftest import MAIN
@@ -164,7 +165,7 @@ def test_failed_company_shows_its_error_in_the_table(fake: FakePipeline) -> None
     ]
     assert "2 of 2 companies match" in at.caption.values
     assert [m.value for m in at.status[0].markdown][-1] == (
-        f"**Failed companies**\n\n- **Globex** (lever): {GLOBEX_ERROR}")
+        f"**Failed companies**\n\n- **Globex** (lever): {md_escape(GLOBEX_ERROR)}")
     assert at.success[0].value == "Run #1 finished: 3 new and 0 closed jobs."
     assert at.sidebar.caption[0].value == (
         "Last scrape finished: 3 new, 0 closed (1 of 2 companies failed)")
@@ -221,7 +222,7 @@ def test_every_page_renders_after_a_run(fake: FakePipeline) -> None:
     assert results[["company", "state", "jobs_new"]].values.tolist() == [
         ["Globex", "failed", 0], ["Acme", "ok", 3]]
     assert at.markdown[-1].value == (
-        f"**Failed companies**\n\n- **Globex** (lever): {GLOBEX_ERROR}")
+        f"**Failed companies**\n\n- **Globex** (lever): {md_escape(GLOBEX_ERROR)}")
 
 
 def test_run_history_shows_readable_labels_and_blank_missing_values(fake: FakePipeline) -> None:

@@ -40,6 +40,8 @@ def load_json(payload: object, source: str) -> Any:
         ) from None
     except RecursionError:
         raise ParseError(source, "JSON nested too deeply") from None
+    except ValueError:  # int('9' * 5000): Python refuses integers over 4,300 digits
+        raise ParseError(source, "a number in the JSON is too long (over 4,300 digits)") from None
 
 
 def records(value: object, source: str, what: str) -> list[dict[str, Any]]:
