@@ -193,7 +193,7 @@ def _config_entry(where: str, config: Mapping[str, Any]) -> Entry:
 
 # Each entry is detected and checked for duplicates: an 81,410-row CSV held a page's script
 # thread for minutes. A team tracks dozens to a few hundred boards.
-MAX_IMPORT_ENTRIES = 2_000
+MAX_IMPORT_ENTRIES = 20_000
 
 
 def _too_many(n: int, what: str) -> Entry:

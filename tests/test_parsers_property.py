@@ -125,8 +125,10 @@ def assert_well_formed(job: Job) -> None:
         value = getattr(job, field)
         assert not isinstance(value, str) or value.strip(invisible), field
     assert job.description_html is None or job.description_text is not None
-    for bound in (job.salary_min, job.salary_max):
-        assert bound is None or (isinstance(bound, float) and bound > 0), bound
+    # A range may start at 0 (issue 17); its top, and any single amount, is positive.
+    assert job.salary_min is None or (isinstance(job.salary_min, float) and job.salary_min >= 0)
+    assert job.salary_max is None or (isinstance(job.salary_max, float) and job.salary_max > 0)
+    assert job.salary_min != 0 or job.salary_max is not None, job.salary_min
     json.dumps(job.to_dict())
 
 

@@ -189,7 +189,8 @@ def test_browser_renders_scraped_markdown_inert(hostile_app: tuple[str, Pixel, s
             for path, click in ((f"/jobs?job={job_id}", None), ("/", None),
                                 ("/companies", "Delete…")):
                 page.goto(base + path)
-                main = page.get_by_test_id("stMain")
+                # The whole page: the job's detail opens in a dialog outside stMain.
+                main = page.locator("body")
                 if click:
                     main.get_by_role("button", name=click).click(timeout=120_000)
                 main.locator("text=Bold >> visible=true").first.wait_for(timeout=120_000)

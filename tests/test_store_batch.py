@@ -195,7 +195,8 @@ def test_importing_10000_companies_keeps_every_one(fresh_db: duckdb.DuckDBPyConn
     assert fresh_db.execute("SELECT count(*), count(*) FILTER (WHERE NOT enabled), "
                             "count(DISTINCT board) FROM companies").fetchone() == (10_000, 1429, 10_000)
     again = companies.save_entries(fresh_db, entries)
-    assert (len(again.added), len(again.updated)) == (0, 10_000)
+    # The same file again: every company is tracked and unchanged (issue 15, item 11).
+    assert (len(again.added), len(again.updated), len(again.unchanged)) == (0, 0, 10_000)
     assert fresh_db.execute("SELECT count(*) FROM companies").fetchone() == (10_000,)
 
 
