@@ -83,8 +83,18 @@ def set_status(page: Any, base: str, status: str) -> None:
     main = page.get_by_role("dialog")
     box = main.locator("[data-testid='stSelectbox']").filter(has_text="Status")
     box.wait_for(timeout=60_000)
-    box.click()
-    page.get_by_role("option", name=status, exact=True).click()
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    # A rerun of the page (the sidebar's live indicator, the first render) can close the
+    # list just opened: open it again rather than fail.
+    for attempt in range(4):
+        box.get_by_role("combobox").click()
+        try:
+            page.get_by_role("option", name=status, exact=True).click(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 3:
+                raise
     main.get_by_role("button", name="Save").click()
     page.get_by_text("Saved: everyone now sees this status, star and notes.").wait_for(
         timeout=30_000)
