@@ -149,6 +149,12 @@ def _where(filters: JobFilters, *, scan: bool = True) -> tuple[str, list[Any]]:
     return "WHERE " + (" AND ".join(parts) or "true"), params
 
 
+def filter_clause(filters: JobFilters) -> tuple[str, list[Any]]:
+    """The WHERE clause and parameters of ``filters`` without the search text (the search
+    index answers that part), over any relation with the jobs table's columns."""
+    return _where(filters, scan=False)
+
+
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> pl.DataFrame:
     return con.sql(sql, params=params).pl()
 

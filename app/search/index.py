@@ -391,6 +391,19 @@ class SearchIndex:
         self._generation += 1
         self._cache.clear()
 
+    @classmethod
+    def of_rows(cls, rows: Sequence[dict[str, Any]]) -> SearchIndex:
+        """An in-memory index of just ``rows`` (each: ``key`` (doc_key), ``seen``, and the
+        text fields by their index names), built as the database's index builds its
+        documents: the same schema, analyzer and queries, so it matches the same jobs."""
+        index = cls(None)
+        if rows:
+            writer = index._writer(bulk=False)
+            for row in rows:
+                writer.add_document(_document(row))
+            index._commit(writer)
+        return index
+
     # -- reading --------------------------------------------------------------------------
 
     def _index_pairs(self) -> pl.DataFrame:
