@@ -121,15 +121,15 @@ def saved_searches(con: duckdb.DuckDBPyConnection) -> list[SavedSearch]:
 
 
 def get_search(con: duckdb.DuckDBPyConnection, search_id: int) -> SavedSearch | None:
-    row = con.execute(f"SELECT {_COLUMNS} FROM saved_searches WHERE search_id = ?",
-                      [search_id]).fetchone()
-    return _from_row(row) if row else None
+    rows = con.execute(f"SELECT {_COLUMNS} FROM saved_searches WHERE search_id = ?",
+                       [search_id]).fetchall()
+    return _from_row(rows[0]) if rows else None
 
 
 def _check_name_free(con: duckdb.DuckDBPyConnection, name: str, search_id: int | None) -> None:
-    row = con.execute("SELECT search_id FROM saved_searches WHERE lower(name) = lower(?) "
-                      "AND search_id IS DISTINCT FROM ?", [name, search_id]).fetchone()
-    if row:
+    taken = con.execute("SELECT search_id FROM saved_searches WHERE lower(name) = lower(?) "
+                        "AND search_id IS DISTINCT FROM ?", [name, search_id]).fetchall()
+    if taken:
         raise SavedSearchError(f"A saved search is already named “{name}”: pick another "
                                "name, or open that one and save your changes to it.")
 
@@ -357,7 +357,7 @@ def run_outcome(con: duckdb.DuckDBPyConnection, run_id: int) -> pl.DataFrame:
         "SELECT s.search_id, s.name, count(*) FILTER (WHERE m.kind = 'new') AS new, "
         "count(*) FILTER (WHERE m.kind = 'closed') AS closed "
         "FROM saved_search_matches m JOIN saved_searches s USING (search_id) "
-        "WHERE m.run_id = ? GROUP BY ALL ORDER BY new DESC, closed DESC, lower(s.name)",
+        "WHERE m.run_id = ? GROUP BY s.search_id, s.name ORDER BY new DESC, closed DESC, s.name",
         params=[run_id]).pl()
 
 
