@@ -399,3 +399,19 @@ def summary(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         " WHERE d.search_id = s.search_id QUALIFY row_number() OVER (PARTITION BY target_key "
         " ORDER BY \"at\" DESC, delivery_id DESC) = 1) d WHERE NOT d.ok) AS failing "
         "FROM saved_searches s ORDER BY lower(s.name), s.search_id").pl()
+
+
+def differs(search: SavedSearch, view: Filters) -> bool:
+    """Whether ``view`` (the page's widgets) is no longer the saved view."""
+    return params_of(view) != search.params
+
+
+def delivery_text(row: Mapping[str, Any]) -> str:
+    """A target's latest outcome in words: ``last notification sent 10:02 UTC (3 jobs)`` or
+    ``last notification failed 10:02 UTC: 500 from …``."""
+    when = f"{row['at']:%Y-%m-%d %H:%M} UTC"
+    what = "test notification" if row["reason"] == "test" else "notification"
+    if row["ok"]:
+        jobs = f" ({row['jobs']} job{'s' * (row['jobs'] != 1)})" if row["reason"] != "test" else ""
+        return f"last {what} sent {when}{jobs}"
+    return f"last {what} failed {when}: {row['error']}"
