@@ -12,7 +12,7 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from app import activity, jobs_view, queries, search, store, team, ui
+from app import activity, jobs_view, people, queries, search, store, team, ui
 from app import saved_searches as saved
 from app.edit_form import EditForm
 from app.jobs_view import DAY_CHOICES, NEW_CHOICES, NEW_LABELS, PAGE_SIZE, SORT_LABELS, Filters
@@ -146,7 +146,8 @@ def _saved_action(action: Callable[[Person], Any], done: str) -> None:
     """Run a saved-search change as the person editing; say how it went."""
     ss = st.session_state
     try:
-        result = action(ui.editor("jobs_saved_person"))
+        person = ui.editor("jobs_saved_person")
+        result = action(ui.editor("jobs_saved_editor") if person.anonymous else person)
     except (PermissionDenied, store.StoreError) as exc:
         ss["jobs_saved_msg"] = ("error", str(exc))
         return
@@ -263,9 +264,17 @@ def _manage(found: saved.SavedSearch, view: Filters) -> None:
                      format_func=saved.NOTIFY_MODES.__getitem__, on_change=_set_notify,
                      args=(sid,))
         _targets(found)
+        _name_field("jobs_saved_editor")
         sure = st.checkbox("Delete it for everyone", key=f"jobs_saved_sure_{sid}")
         st.button("Delete saved search", key=f"jobs_saved_delete_{sid}", on_click=_delete,
                   args=(sid,), disabled=not sure, icon=":material/delete:")
+
+
+def _name_field(key: str) -> None:
+    """Who is saving, until the person has given a name (like an edit form's "Your name")."""
+    if ui.needs_name():
+        st.text_input("Your name (shown with the saved search)", key=key,
+                      max_chars=people.MAX_NAME, placeholder="not verified")
 
 
 def _saved_panel(view: Filters) -> None:
@@ -286,8 +295,8 @@ def _saved_panel(view: Filters) -> None:
         with st.popover("Save this view", icon=":material/bookmark_add:"):
             st.text_input("Name", key="jobs_saved_name", max_chars=saved.MAX_NAME,
                           placeholder="e.g. Backend, Berlin")
+            _name_field("jobs_saved_person")
             st.button("Save search", key="jobs_saved_save", on_click=_save_new, type="primary")
-        ui.name_input("jobs_saved_person")
         kind, text = ss.pop("jobs_saved_msg", (None, None))
         if kind:
             getattr(st, kind)(text)
