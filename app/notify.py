@@ -29,6 +29,7 @@ import polars as pl
 from app import queries
 from app import saved_searches as ss
 from app.saved_searches import RunMatches, SavedSearch
+from app.search.index import SearchIndex
 from app.store import utcnow
 from scraper.netguard import allow_private_from_env, is_public, literal_address
 
@@ -291,12 +292,20 @@ class Notifier:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
+INDEX_WAIT_S = 10.0
+
+
 def after_run(con: duckdb.DuckDBPyConnection, notifier: Notifier | None, run_id: int,
-              now: datetime | None = None) -> list[RunMatches]:
+              now: datetime | None = None, index: SearchIndex | None = None,
+              ) -> list[RunMatches]:
     """What the registry and ``jobscraper scrape`` do once a run's results are saved: match
-    and record every saved search, then queue their notifications; never raises."""
+    and record every saved search (text through ``index`` once it has followed the run's
+    last batch, or an in-memory index of the run's jobs), then queue their notifications;
+    never raises."""
     try:
-        matches = ss.evaluate_run(con, run_id, now)
+        if index is not None:
+            index.flush(INDEX_WAIT_S)
+        matches = ss.evaluate_run(con, run_id, now, index)
     except Exception:  # noqa: BLE001 - the run is saved; the next run is matched again
         log.exception("matching the saved searches against run %s failed", run_id)
         return []

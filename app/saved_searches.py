@@ -266,10 +266,25 @@ def _evaluation_filters(view: Filters) -> queries.JobFilters:
     return replace(job_filters(replace(view, new="", closed=True)), search="")
 
 
+def _text_index(con: duckdb.DuckDBPyConnection, cand: pl.DataFrame,
+                index: SearchIndex | None) -> SearchIndex:
+    """The database's index when it mirrors the database (the run's jobs are in it), else
+    an in-memory index of just the run's jobs, built the same way."""
+    if index is not None and not index.catching_up and index.is_current(con):
+        return index
+    docs = cand.select(pl.col("doc_key").alias("key"),
+                       pl.col("last_seen_at").dt.epoch("us").alias("seen"),
+                       *(pl.col(c).alias(f) for f, c in TEXT_FIELDS.items()))
+    return SearchIndex.of_rows(docs.to_dicts())
+
+
 def match_run(con: duckdb.DuckDBPyConnection, run_id: int, searches: Sequence[SavedSearch],
-              candidates: pl.DataFrame | None = None) -> list[RunMatches]:
+              candidates: pl.DataFrame | None = None, index: SearchIndex | None = None,
+              ) -> list[RunMatches]:
     """Each search's new and closed matches among run ``run_id``'s jobs, in one DuckDB query
-    over only those jobs (``candidates``: ``run_candidates``, when already read)."""
+    over only those jobs (``candidates``: ``run_candidates``, when already read). Search text
+    is matched by ``index`` (the database's) restricted to those jobs when it is current,
+    else by an in-memory index of only them."""
     if not searches:
         return []
     cand = run_candidates(con, run_id) if candidates is None else candidates
@@ -279,12 +294,10 @@ def match_run(con: duckdb.DuckDBPyConnection, run_id: int, searches: Sequence[Sa
     texted = {k: p for k, p in texted.items() if not p.empty}
     hit_rows: list[tuple[int, int]] = []
     if texted:
-        docs = cand.select(pl.col("doc_key").alias("key"),
-                           pl.col("last_seen_at").dt.epoch("us").alias("seen"),
-                           *(pl.col(c).alias(f) for f, c in TEXT_FIELDS.items()))
-        small = SearchIndex.of_rows(docs.to_dicts())
+        text_index = _text_index(con, cand, index)
+        keys = cand["doc_key"].to_list()
         for search_id, parsed in texted.items():
-            hit_rows.extend((search_id, k) for k in small.hits(parsed).frame["doc_key"])
+            hit_rows.extend((search_id, k) for k in text_index.keys_matching(parsed, keys))
     hits = pl.DataFrame(hit_rows, schema={"search_id": pl.Int32, "doc_key": pl.Int64},
                         orient="row")
     parts: list[str] = []
@@ -300,7 +313,7 @@ def match_run(con: duckdb.DuckDBPyConnection, run_id: int, searches: Sequence[Sa
     cur = con.cursor()
     try:
         # The run's jobs only, with the jobs table's columns (which the filter clause names).
-        cur.register("saved_cand", cand.to_arrow())
+        cur.register("saved_cand", cand.drop("description_text").to_arrow())
         cur.register("saved_hits", hits.to_arrow())
         rows = cur.execute(" UNION ALL ".join(parts), params).fetchall()
     finally:
@@ -341,11 +354,12 @@ def record_matches(con: duckdb.DuckDBPyConnection, matches: Sequence[RunMatches]
         cur.close()
 
 
-def evaluate_run(con: duckdb.DuckDBPyConnection, run_id: int,
-                 at: datetime | None = None) -> list[RunMatches]:
+def evaluate_run(con: duckdb.DuckDBPyConnection, run_id: int, at: datetime | None = None,
+                 index: SearchIndex | None = None) -> list[RunMatches]:
     """Match every saved search against what run ``run_id`` added and closed, and record it
-    (call once the run's results are saved); returns each search's matches."""
-    matches = match_run(con, run_id, saved_searches(con))
+    (call once the run's results are saved; ``index``: the database's search index, used
+    when current); returns each search's matches."""
+    matches = match_run(con, run_id, saved_searches(con), index=index)
     record_matches(con, matches, at)
     return matches
 

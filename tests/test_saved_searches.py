@@ -238,11 +238,16 @@ VIEWS = [
 ]
 
 
+@pytest.mark.parametrize("with_index", [True, False], ids=["database-index", "run-only-index"])
 def test_matches_are_what_the_jobs_page_lists_as_new_in_that_run(
-        con: duckdb.DuckDBPyConnection, sim: Simulator) -> None:
+        con: duckdb.DuckDBPyConnection, sim: Simulator, with_index: bool) -> None:
     searches = [ss.save_search(con, ALICE, f"view {i}", v) for i, v in enumerate(VIEWS)]
     run_id = a_day_later(con, sim)
-    matches = {m.search.search_id: m for m in ss.match_run(con, run_id, searches)}
+    index = None
+    if with_index:
+        index = SearchIndex(None)
+        index.rebuild(con)
+    matches = {m.search.search_id: m for m in ss.match_run(con, run_id, searches, index=index)}
     assert any(m.new for m in matches.values()) and any(m.closed for m in matches.values())
     for s in searches:
         assert set(matches[s.search_id].new) == page_matches(con, s.view), s.view

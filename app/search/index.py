@@ -448,6 +448,23 @@ class SearchIndex:
             self._cache.popitem(last=False)
         return result
 
+    def keys_matching(self, parsed: ParsedQuery, keys: Sequence[int]) -> list[int]:
+        """Which of the documents ``keys`` match ``parsed`` (which must not be empty): the
+        query intersected with just those keys, so its cost follows their number, not the
+        index's size."""
+        if not keys:
+            return []
+        query = tantivy.Query.boolean_query([
+            (tantivy.Occur.Must, to_tantivy(parsed, self.schema)),
+            (tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, "key", list(keys))),
+        ])
+        searcher = self._index.searcher()
+        if not searcher.num_docs:
+            return []
+        hits = searcher.search(query, len(keys), count=False).hits
+        return [k for k in searcher.fast_field_values("key", [a for _, a in hits])
+                if isinstance(k, int)]
+
     def _hits(self, query: tantivy.Query) -> SearchHits:
         searcher = self._index.searcher()
         docs = searcher.num_docs
