@@ -30,7 +30,7 @@ from app.activity import Entry
 from app.jobs_view import Filters, job_filters
 from app.people import Person, require_person
 from app.search.index import TEXT_FIELDS, SearchIndex
-from app.search.query import parse
+from app.search.query import ParsedQuery, parse
 from app.store import StoreError, transaction, utcnow
 
 MAX_NAME = 80
@@ -251,13 +251,19 @@ class RunMatches:
     closed: tuple[str, ...] = ()
 
 
-def run_candidates(con: duckdb.DuckDBPyConnection, run_id: int) -> pl.DataFrame:
-    """The jobs run ``run_id`` added or closed, every column but the HTML description."""
-    return con.sql(
-        "SELECT * EXCLUDE (description_html), "
-        "CASE WHEN first_seen_run = $run THEN 'new' ELSE 'closed' END AS match_kind "
-        "FROM jobs WHERE first_seen_run = $run "
-        "OR (closed_run = $run AND closed_at IS NOT NULL)", params={"run": run_id}).pl()
+def run_candidates(con: duckdb.DuckDBPyConnection, run_id: int, *, text: bool = False,
+                   kinds: Sequence[str] = ("new", "closed")) -> pl.DataFrame:
+    """The jobs run ``run_id`` added (``match_kind`` new) and closed (closed), with every
+    column but the descriptions (``text``: with ``description_text``). One query of one
+    filtered column per kind, so DuckDB skips the rest of the table (and, above all, never
+    reads the descriptions of jobs the run did not touch)."""
+    columns = "* EXCLUDE (description_html)" if text else \
+        "* EXCLUDE (description_html, description_text)"
+    where = {"new": "first_seen_run = $run",
+             "closed": "closed_run = $run AND closed_at IS NOT NULL"}
+    sql = " UNION ALL ".join(f"SELECT {columns}, '{kind}' AS match_kind FROM jobs "
+                             f"WHERE {where[kind]}" for kind in kinds)
+    return con.sql(sql, params={"run": run_id}).pl()
 
 
 def _evaluation_filters(view: Filters) -> queries.JobFilters:
@@ -266,16 +272,32 @@ def _evaluation_filters(view: Filters) -> queries.JobFilters:
     return replace(job_filters(replace(view, new="", closed=True)), search="")
 
 
-def _text_index(con: duckdb.DuckDBPyConnection, cand: pl.DataFrame,
-                index: SearchIndex | None) -> SearchIndex:
-    """The database's index when it mirrors the database (the run's jobs are in it), else
-    an in-memory index of just the run's jobs, built the same way."""
-    if index is not None and not index.catching_up and index.is_current(con):
-        return index
+def _index_of(cand: pl.DataFrame) -> SearchIndex:
+    """An in-memory index of just these jobs (with their text), built as the database's."""
     docs = cand.select(pl.col("doc_key").alias("key"),
                        pl.col("last_seen_at").dt.epoch("us").alias("seen"),
                        *(pl.col(c).alias(f) for f, c in TEXT_FIELDS.items()))
     return SearchIndex.of_rows(docs.to_dicts())
+
+
+def _text_matches(con: duckdb.DuckDBPyConnection, run_id: int, cand: pl.DataFrame,
+                  parsed: Sequence[ParsedQuery], index: SearchIndex | None) -> list[list[int]]:
+    """For each query, the doc keys of the run's jobs it matches. The run's new jobs are
+    asked of the database's index when it mirrors the database: their keys are the newest,
+    one cheap key range there. The closed ones are scattered over the whole index (a set of
+    scattered keys costs tantivy milliseconds per query), so they, and everything when the
+    index is behind, are asked of an in-memory index of just those jobs."""
+    current = index is not None and not index.catching_up and index.is_current(con)
+    found: list[list[int]] = [[] for _ in parsed]
+    if index is not None and current:
+        new = cand.filter(pl.col("match_kind") == "new")["doc_key"].to_list()
+        found = index.keys_matching(parsed, new)
+    rest = ("closed",) if current else ("new", "closed")
+    if not cand.filter(pl.col("match_kind").is_in(rest)).is_empty():
+        texts = run_candidates(con, run_id, text=True, kinds=rest)
+        small = _index_of(texts).keys_matching(parsed, texts["doc_key"].to_list())
+        found = [a + b for a, b in zip(found, small, strict=True)]
+    return found
 
 
 def match_run(con: duckdb.DuckDBPyConnection, run_id: int, searches: Sequence[SavedSearch],
@@ -283,8 +305,7 @@ def match_run(con: duckdb.DuckDBPyConnection, run_id: int, searches: Sequence[Sa
               ) -> list[RunMatches]:
     """Each search's new and closed matches among run ``run_id``'s jobs, in one DuckDB query
     over only those jobs (``candidates``: ``run_candidates``, when already read). Search text
-    is matched by ``index`` (the database's) restricted to those jobs when it is current,
-    else by an in-memory index of only them."""
+    is matched with the page's parser and analyzer (see ``_text_matches``)."""
     if not searches:
         return []
     cand = run_candidates(con, run_id) if candidates is None else candidates
@@ -292,38 +313,33 @@ def match_run(con: duckdb.DuckDBPyConnection, run_id: int, searches: Sequence[Sa
         return [RunMatches(s, run_id) for s in searches]
     texted = {s.search_id: parse(s.view.q) for s in searches}
     texted = {k: p for k, p in texted.items() if not p.empty}
-    hit_rows: list[tuple[int, int]] = []
+    text_keys: dict[int, list[int]] = {}
     if texted:
-        text_index = _text_index(con, cand, index)
-        keys = cand["doc_key"].to_list()
-        for search_id, parsed in texted.items():
-            hit_rows.extend((search_id, k) for k in text_index.keys_matching(parsed, keys))
-    hits = pl.DataFrame(hit_rows, schema={"search_id": pl.Int32, "doc_key": pl.Int64},
-                        orient="row")
+        matched = _text_matches(con, run_id, cand, list(texted.values()), index)
+        text_keys = dict(zip(texted, matched, strict=True))
     parts: list[str] = []
     params: list[Any] = []
     for s in searches:
         where, values = queries.filter_clause(_evaluation_filters(s.view))
-        text = ""
-        if s.search_id in texted:
-            text = " AND doc_key IN (SELECT doc_key FROM saved_hits WHERE search_id = ?)"
-            values = [*values, s.search_id]
-        parts.append(f"SELECT ? AS search_id, job_id, match_kind FROM saved_cand {where}{text}")
+        parts.append(f"SELECT ? AS search_id, doc_key, job_id, match_kind FROM saved_cand {where}")
         params.extend([s.search_id, *values])
     cur = con.cursor()
     try:
         # The run's jobs only, with the jobs table's columns (which the filter clause names).
-        cur.register("saved_cand", cand.drop("description_text").to_arrow())
-        cur.register("saved_hits", hits.to_arrow())
-        rows = cur.execute(" UNION ALL ".join(parts), params).fetchall()
+        cur.register("saved_cand", cand.to_arrow())
+        rows = cur.sql(" UNION ALL ".join(parts), params=params).pl()
     finally:
         cur.close()
-    found: dict[int, dict[str, list[str]]] = {s.search_id: {"new": [], "closed": []}
-                                              for s in searches}
-    for search_id, job_id, kind in rows:
-        found[search_id][kind].append(job_id)
-    return [RunMatches(s, run_id, tuple(sorted(found[s.search_id]["new"])),
-                       tuple(sorted(found[s.search_id]["closed"]))) for s in searches]
+    hits = pl.DataFrame([(i, k) for i, keys in text_keys.items() for k in keys],
+                        schema={"search_id": rows.schema["search_id"], "doc_key": pl.Int64},
+                        orient="row")
+    rows = pl.concat([rows.filter(~pl.col("search_id").is_in(list(text_keys))),
+                      rows.join(hits, on=["search_id", "doc_key"], how="semi")])  # both match
+    found: dict[tuple[int, str], tuple[str, ...]] = {
+        (search_id, kind): tuple(sorted(ids)) for search_id, kind, ids in
+        rows.group_by("search_id", "match_kind").agg("job_id").iter_rows()}
+    return [RunMatches(s, run_id, found.get((s.search_id, "new"), ()),
+                       found.get((s.search_id, "closed"), ())) for s in searches]
 
 
 def record_matches(con: duckdb.DuckDBPyConnection, matches: Sequence[RunMatches],

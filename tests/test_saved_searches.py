@@ -397,3 +397,16 @@ def test_cli_lists_saved_searches_with_their_counts(con: duckdb.DuckDBPyConnecti
     assert out[1].split("\t")[:6] == ["1", "Everything", str(run_id), str(new),
                                       out[1].split("\t")[4], "1"]
     assert "pw@" not in "\n".join(out)
+
+
+def test_keys_matching_is_the_query_restricted_to_those_keys() -> None:
+    words = ("backend engineer", "data analyst", "backend intern", "product manager")
+    rows = [{"key": k, "seen": 0, "title": words[k % 4], "company": f"Co {k % 3}",
+             "department": None, "location": "Berlin" if k % 5 else "Paris",
+             "description": "python" if k % 2 else "go"} for k in range(1, 201)]
+    index = SearchIndex.of_rows(rows)
+    keys = [*range(40, 90), *range(92, 140, 2), 3, 7, 150, 199]  # runs, a gapped run, strays
+    queries = [search.parse(q) for q in ("backend", "-python", "paris OR intern", "title:dat*")]
+    for parsed, got in zip(queries, index.keys_matching(queries, keys), strict=True):
+        everywhere = set(index.hits(parsed).frame["doc_key"])
+        assert sorted(got) == sorted(everywhere & set(keys)), parsed.text
