@@ -18,7 +18,7 @@ from app.db import connect
 from app.pipeline import Writer
 from app.queries import JobFilters
 from app.search import SearchIndex, SearchIndexError
-from app.search.index import STATE_FILE
+from app.search.index import BULK_BUFFER_LIMIT, STATE_FILE
 from scraper.models import Company, CompanyResult, Job
 
 ACME = Company("Acme", "greenhouse", "acme", "https://boards.greenhouse.io/acme")
@@ -450,7 +450,7 @@ def test_rebuild_caps_duckdbs_buffer_pool_while_streaming_and_restores_it(
     seen: list[str] = []
     index = search.open_index(":memory:")
     index.rebuild(fresh_db, on_progress=lambda done, total: seen.append(limit()))
-    assert seen and set(seen) == {limit_of("256MB")}
+    assert seen and set(seen) == {limit_of(BULK_BUFFER_LIMIT)}
     assert limit() == before == limit_of(None)  # the default, not its rounding
     fresh_db.execute("SET memory_limit = '3GB'")
     index.rebuild(fresh_db)

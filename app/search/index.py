@@ -46,7 +46,7 @@ _CACHED_QUERIES = 4
 # DuckDB's buffer pool while a bulk (re)index streams every job's text: without a cap the
 # scan leaves the whole table cached (DuckDB's default limit is 80 % of RAM), which at a
 # million 5 KB descriptions is ~2.4 GB on top of tantivy's writer heap.
-BULK_BUFFER_LIMIT = "256MB"
+BULK_BUFFER_LIMIT = "128MB"
 # Above this many matches, when they are most of the index, hits are given as the misses.
 NEGATE_ABOVE = 100_000
 
