@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import random
 import uuid
 from collections.abc import AsyncIterator
@@ -44,11 +45,14 @@ class RedisHostGate:
         self._limit = per_host
         self._lease_ms = int((timeout_s + LEASE_MARGIN_S) * 1000)
         self._acquire = client.register_script(_ACQUIRE)
+        # A lease's token: unique across processes (the prefix) and requests (the count).
+        self._prefix = uuid.uuid4().hex[:16]
+        self._count = itertools.count()
 
     @asynccontextmanager
     async def slot(self, host: HostKey) -> AsyncIterator[None]:
         key = host_key(*host)
-        token = uuid.uuid4().hex
+        token = f"{self._prefix}.{next(self._count)}"
         wait = _FIRST_WAIT_S
         while not await self._acquire(keys=[key], args=[self._limit, self._lease_ms, token]):
             # Polling, backing off to 40 ms: cheaper than a blocking queue per host, and a
