@@ -143,6 +143,44 @@ def test_per_host_limit_holds_for_all_workers_together(
     assert counting.max_in_flight[port] == 2
 
 
+def test_host_leases_hold_the_limit_across_processes_and_serve_several_requests(
+    redis_server: RedisServer,
+) -> None:
+    import redis.asyncio as aioredis
+
+    from scraper.remote.slots import RedisHostGate
+
+    async def main() -> tuple[int, int]:
+        url = redis_server.url.rsplit("/", 1)[0] + "/5"
+        clients = [aioredis.from_url(url) for _ in range(2)]  # two worker processes
+        gates = [RedisHostGate(c, per_host=3, timeout_s=5.0) for c in clients]
+        own = [asyncio.Semaphore(3) for _ in gates]  # each process's own per-host limit
+        holding = peak = 0
+
+        async def request(i: int) -> None:
+            nonlocal holding, peak
+            async with own[i % 2], gates[i % 2].slot(("example.org", 443)):
+                holding += 1
+                peak = max(peak, holding)
+                await asyncio.sleep(0.01)
+                holding -= 1
+
+        before = await clients[0].info("commandstats")
+        await asyncio.gather(*(request(i) for i in range(120)))
+        after = await clients[0].info("commandstats")
+        for c in clients:
+            await c.aclose()
+
+        def leases(stats: dict[str, Any]) -> int:  # ZADD: one per lease Redis granted
+            return int(stats.get("cmdstat_zadd", {}).get("calls", 0))
+
+        return peak, leases(after) - leases(before)
+
+    peak, granted = asyncio.run(main())
+    assert peak == 3  # never more than the limit, though each process alone allows 3
+    assert 3 <= granted < 120 / 4  # a lease served several requests of its process
+
+
 def test_oversized_result_is_refused_with_a_clear_error(
     con: duckdb.DuckDBPyConnection, sim: Simulator, one_worker: WorkerSet
 ) -> None:
