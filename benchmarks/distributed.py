@@ -10,7 +10,11 @@ is per worker) and 4 per host (``JOBSCRAPER_PER_HOST``, for all workers together
 Redis). The simulator counts the requests in flight on each host: the highest count is
 printed per run and must never pass the per-host limit. Ideal = latency x the largest of the
 busiest host's rounds, all requests / (16 x workers), and the longest chain of dependent
-requests in one board (benchmarks/scrape.py).
+requests in one board (benchmarks/scrape.py). Under each run: the CPU seconds of the app,
+the workers, Redis and the simulator (each its own process), and all of them together as
+cores busy over the run: near the machine's core count, a run is CPU-bound, not latency-bound,
+and no worker count can reach the latency ideal. The simulator is one event loop: near 1.0 of
+a core it would be the bottleneck itself.
 
 Parse-heavy scenario: ``--heavy-boards`` Greenhouse boards of ``--heavy-jobs`` postings with
 ~5 KB descriptions (no latency): parsing and cleaning HTML is CPU work, so more workers help
@@ -145,11 +149,12 @@ class Cpu:
 
 
 def _cpu_text(cpu: dict[str, float], wall: float) -> str:
-    """'CPU 12.3 s (app 4.0, workers 7.9, redis 0.4); simulator 3.1 s = 0.21 of a core'"""
+    """'CPU 12.3 s (app 4.0, ...); simulator 3.1 s = 0.21 of a core; all 1.02 of 2 cores busy'"""
     total = cpu["app"] + cpu["workers"] + cpu["redis"]
     parts = f"app {cpu['app']:.1f}, workers {cpu['workers']:.1f}, redis {cpu['redis']:.1f}"
+    busy = (total + cpu["sim"]) / wall
     return (f"CPU {total:6.1f} s ({parts}); simulator {cpu['sim']:5.1f} s = "
-            f"{cpu['sim'] / wall:.2f} of a core")
+            f"{cpu['sim'] / wall:.2f} of a core; all {busy:.2f} of {os.cpu_count()} cores busy")
 
 
 def _timed(companies: list[Company], settings: FetchSettings,
