@@ -15,6 +15,7 @@ import streamlit as st
 from app import people, queries, search, store
 from app.db import DatabaseLockedError, connect
 from app.people import Person
+from app.plain import md_line
 from app.queries import SearchHits
 from app.search import ParsedQuery, SearchIndex, SearchIndexError, open_index
 from app.settings import Settings, SettingsError, load_settings
@@ -249,7 +250,7 @@ def sidebar_identity() -> Person:
                    "first edit.")
     else:
         icon = ":material/verified_user:" if person.verified else ":material/person:"
-        st.caption(f"{icon} {person.label}" + (" · admin" if person.admin and conf.admins else ""))
+        st.caption(f"{icon} {md_line(person.label)}" + (" · admin" if person.admin and conf.admins else ""))
     if mode == "oidc" and not person.anonymous:
         if st.button("Log out", key="_log_out", icon=":material/logout:"):
             st.logout()

@@ -16,7 +16,7 @@ from app import activity, jobs_view, queries, search, store, team, ui
 from app.edit_form import EditForm
 from app.jobs_view import DAY_CHOICES, NEW_CHOICES, NEW_LABELS, PAGE_SIZE, SORT_LABELS, Filters
 from app.people import PermissionDenied, Person
-from app.plain import md_line
+from app.plain import md_escape, md_line
 from app.queries import WORKPLACES, JobFilters, SearchHits
 
 PAGES = Path(__file__).resolve().parent
@@ -320,8 +320,8 @@ def _value(name: str, value: Any) -> str:
         return "starred" if value in (True, "true") else "not starred"
     text = str(value or "")
     if name == "notes":
-        return f"“{text[:200]}{'…' if len(text) > 200 else ''}”" if text else "(empty)"
-    return f"**{text}**"
+        return f"“{md_line(text[:200])}{'…' if len(text) > 200 else ''}”" if text else "(empty)"
+    return f"**{md_line(text)}**"
 
 
 def _save(job_id: str, form: EditForm, version: int, base: dict[str, Any],
@@ -361,14 +361,14 @@ def _conflicts(job_id: str, form: EditForm) -> None:
     ss = st.session_state
     for c in ss.pop(form.others_key, ()):
         when = f" at {c.at:%H:%M} UTC" if c.at else ""
-        st.info(f"Kept {c.by}'s change made meanwhile{when}: {FIELD_LABELS[c.field]} → "
+        st.info(f"Kept {md_line(c.by)}'s change made meanwhile{when}: {FIELD_LABELS[c.field]} → "
                 f"{_value(c.field, c.new)}.")
     pending = ss.get(form.conflict_key)
     if pending is None:
         return
     result, _mine = pending
     for c in result.conflicts:
-        who = c.change.by if c.change else "someone"
+        who = md_line(c.change.by) if c.change else "someone"
         when = f" at {c.change.at:%Y-%m-%d %H:%M} UTC" if c.change and c.change.at else ""
         st.warning(f"Not saved: {who} changed {FIELD_LABELS[c.field]}{when} to "
                    f"{_value(c.field, c.theirs)} while you edited it. Yours: "
@@ -398,7 +398,7 @@ def _annotations(job: dict[str, Any]) -> None:
         st.form_submit_button("Save", type="primary", on_click=_save_annotations,
                               args=(job_id,))
     if error := st.session_state.pop(f"{form.prefix}_error", None):
-        st.error(error)
+        st.error(md_escape(error))
     if st.session_state.pop("jobs_refresh", False):
         # The panel reruns alone (it is a dialog): rerun the page so the table shows the save.
         st.rerun()
@@ -421,7 +421,7 @@ def _history(job_id: str) -> None:
         for r in history.iter_rows(named=True):
             who = r["who"] if r["verified"] else f"{r['who']} (unverified)"
             name = r["kind"].removeprefix("job.")
-            st.markdown(f"{r['at']:%Y-%m-%d %H:%M} · **{who}** · {FIELD_LABELS.get(name, name)}: "
+            st.markdown(f"{r['at']:%Y-%m-%d %H:%M} · **{md_line(who)}** · {FIELD_LABELS.get(name, name)}: "
                         f"{_value(name, r['old'])} → {_value(name, r['new'])}")
 
 
