@@ -17,7 +17,8 @@ import os
 import shutil
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,10 @@ HITS_SCHEMA = {"doc_key": pl.Int64, "score": pl.Float32}
 _BATCH_ROWS = 2_000
 _DELETE_CHUNK = 20_000
 _CACHED_QUERIES = 4
+# DuckDB's buffer pool while a bulk (re)index streams every job's text: without a cap the
+# scan leaves the whole table cached (DuckDB's default limit is 80 % of RAM), which at a
+# million 5 KB descriptions is ~2.4 GB on top of tantivy's writer heap.
+BULK_BUFFER_LIMIT = "128MB"
 # Above this many matches, when they are most of the index, hits are given as the misses.
 NEGATE_ABOVE = 100_000
 # keys_matching: keys at most _KEY_GAP apart, _KEY_RUN or more of them, are asked as a range.
@@ -218,7 +223,8 @@ class SearchIndex:
             [(total,)] = con.execute("SELECT count(*) FROM jobs").fetchall()
             writer = self._writer(bulk=True)
             writer.delete_all_documents()
-            done = self._add(writer, con, None, int(total), on_progress)
+            with _lean_buffer(con):
+                done = self._add(writer, con, None, int(total), on_progress)
             self._commit(writer)
             self.damaged = False
             self._record(print_)
@@ -240,9 +246,11 @@ class SearchIndex:
             gone = theirs.join(ours, on="doc_key", how="anti")["doc_key"]
             if todo.len() > max(ours.height // 2, 10_000):  # most changed: start afresh
                 return self.rebuild(con, on_progress)
-            writer = self._writer(bulk=todo.len() > 10_000)
+            bulk = todo.len() > 10_000
+            writer = self._writer(bulk=bulk)
             self._delete(writer, [*todo.to_list(), *gone.to_list()])
-            done = self._add(writer, con, todo, todo.len(), on_progress)
+            with _lean_buffer(con) if bulk else _nothing():
+                done = self._add(writer, con, todo, todo.len(), on_progress)
             self._commit(writer)
             self._record(print_)
             return done + gone.len()
@@ -517,6 +525,49 @@ class SearchIndex:
         return SearchHits(pl.DataFrame({"doc_key": keys}, schema={"doc_key": pl.Int64}),
                           negated=True, best=lambda k: _best(self._index.searcher(), query, k),
                           max_key=max_key, total=matches)
+
+
+def _unrounded(shown: str) -> str:
+    """A memory setting as read back ("2.6 GiB", cut to 0.1 of a unit) as a value to set
+    that reads back the same: the middle of the 0.1 it was cut from."""
+    number, _, unit = shown.partition(" ")
+    try:
+        return f"{float(number) + 0.05:.2f} {unit}".rstrip()
+    except ValueError:
+        return shown
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
+
+
+@contextmanager
+def _lean_buffer(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Cap DuckDB's buffer pool at ``BULK_BUFFER_LIMIT`` while a bulk index streams the
+    table, then restore the limit it had. The limit is the database's, so queries running
+    meanwhile get the smaller pool too (they spill rather than fail); a rebuild is rare."""
+    [(before,)] = con.execute("SELECT current_setting('memory_limit')").fetchall()
+    try:
+        con.execute(f"SET memory_limit = '{BULK_BUFFER_LIMIT}'")
+    except duckdb.Error as exc:  # buffers pinned by a running query: index as things are
+        log.info("search index: could not cap DuckDB's memory for the rebuild: %s", exc)
+        yield
+        return
+    try:
+        yield
+    finally:
+        try:
+            # The setting reads back rounded down to 0.1 of a unit: reset the default rather
+            # than set its rounding, so rebuild after rebuild does not shrink the pool.
+            [(default,)] = duckdb.connect().execute(
+                "SELECT current_setting('memory_limit')").fetchall()
+            if before == default:
+                con.execute("RESET memory_limit")
+            else:
+                con.execute("SET memory_limit = ?", [_unrounded(before)])
+        except duckdb.Error:
+            log.exception("search index: could not restore DuckDB's memory_limit %s", before)
 
 
 def _best(searcher: tantivy.Searcher, query: tantivy.Query, k: int) -> pl.DataFrame:
