@@ -16,6 +16,7 @@ import streamlit as st
 
 from app import people, queries, search, store
 from app.db import DatabaseLockedError, connect
+from app.notify import Notifier
 from app.people import Person
 from app.plain import md_line
 from app.queries import SearchHits
@@ -62,6 +63,16 @@ def connection() -> duckdb.DuckDBPyConnection:
         st.error(str(exc))
         st.stop()
         raise  # unreachable: st.stop() raises
+
+
+@st.cache_resource(show_spinner=False)
+def _notifier(_con: duckdb.DuckDBPyConnection) -> Notifier:
+    return Notifier(_con, settings().public_url)
+
+
+def notifier() -> Notifier:
+    """The process's sender of saved searches' notifications (a small thread pool)."""
+    return _notifier(connection())
 
 
 @st.cache_resource(show_spinner=False)

@@ -10,10 +10,10 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from app import registry, runs, store, ui
+from app import registry, runs, saved_searches, store, ui
 from app import scrape_view as view
 from app.people import PermissionDenied
-from app.plain import md_escape
+from app.plain import md_escape, md_line
 from app.registry import RunSnapshot
 
 JOBS_PAGE = Path(__file__).resolve().parent / "jobs.py"
@@ -136,6 +136,22 @@ def render_outcome(snap: RunSnapshot) -> None:
         st.page_link(JOBS_PAGE, label=f"See the {snap.jobs_closed} closed jobs",
                      icon=":material/event_busy:", query_params={"new": "closed"})
     st.page_link(JOBS_PAGE, label="All jobs", icon=":material/work:")
+    _saved_outcome(snap)
+
+
+def _saved_outcome(snap: RunSnapshot) -> None:
+    """The saved searches this run brought new (or closed) matches to, each a link to it."""
+    if snap.run_id is None:
+        return
+    found = saved_searches.run_outcome(ui.cursor(), snap.run_id)
+    if found.is_empty():
+        return
+    st.markdown("**Saved searches with news from this run**")
+    for r in found.iter_rows(named=True):
+        counts = ", ".join(f"{n} {what}" for n, what in ((r["new"], "new"),
+                                                          (r["closed"], "closed")) if n)
+        st.page_link(JOBS_PAGE, label=f"{md_line(r['name'])} · {counts}",
+                     icon=":material/bookmark:", query_params={"saved": str(r["search_id"])})
 
 
 def live_panel(was_running: bool) -> None:
