@@ -425,7 +425,7 @@ def _table(frame: pl.DataFrame, key: str, show_closed: bool) -> list[str]:
     detail, several offer bulk triage)."""
     columns = [c for c in _COLUMNS if (show_closed or c != "closed_at") and c in frame.columns]
     event = st.dataframe(
-        frame,
+        ui.table_data(frame),
         key=key,
         on_select="rerun",
         selection_mode="multi-row",

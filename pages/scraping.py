@@ -77,13 +77,13 @@ def render_status(snap: RunSnapshot) -> None:
     now = store.utcnow()
     if snap.running_now:
         status.markdown(f"**Running now** ({len(snap.running_now)}), longest first")
-        status.dataframe(view.running_frame(snap.running_now, now), hide_index=True,
+        status.dataframe(ui.table_data(view.running_frame(snap.running_now, now)), hide_index=True,
                          width="stretch", column_config={
                              "Running for (s)": st.column_config.NumberColumn(format="%.0f")})
     if snap.recent:
         status.markdown("**Recently finished**")
         frame = view.company_frame(snap.recent)
-        status.dataframe(frame, hide_index=True, width="stretch",
+        status.dataframe(ui.table_data(frame), hide_index=True, width="stretch",
                          column_config=company_columns(frame.columns[: len(COMPANY_LAYOUT)]))
     shown = snap.failed[:view.FAILED_SHOWN]
     failed = failed_list((r.name, r.ats, r.state, r.error) for r in shown)
@@ -111,7 +111,7 @@ def all_companies(snap: RunSnapshot) -> None:
                                    value=1, step=1, key="scrape_filter_page"))
     shown = view.page_of(rows, page)
     frame = view.company_frame(shown, store.utcnow())
-    st.dataframe(frame, hide_index=True, width="stretch",
+    st.dataframe(ui.table_data(frame), hide_index=True, width="stretch",
                  column_config=company_columns(frame.columns[: len(COMPANY_LAYOUT)]))
     first = (min(page, pages) - 1) * view.PAGE_SIZE
     st.caption(f"{len(rows)} of {len(snap.companies)} companies match"
@@ -242,7 +242,7 @@ HISTORY_COLUMNS = {
 
 def table(frame: pl.DataFrame, columns: dict[str, Any]) -> None:
     """``frame`` with only ``columns``, in their order and labels; missing values blank."""
-    st.dataframe(frame, hide_index=True, width="stretch", column_order=list(columns),
+    st.dataframe(ui.table_data(frame), hide_index=True, width="stretch", column_order=list(columns),
                  column_config=columns, placeholder="")
 
 
