@@ -129,6 +129,8 @@ class Engine:
                                      "worker": self.name, "error": "unreadable company"})
                 continue
             await self._admit.acquire()
+            if self._runs.get(run_key) is not run and not run.cancel.is_set():
+                run = await self._run(run_key, settings)  # closed while idle (another run's turn)
             run.active += 1
             task = asyncio.create_task(self._company(run, run_key, tid, index, company, now,
                                                      max_bytes))
