@@ -11,7 +11,16 @@ from app import companies as co
 from app import store, team
 from app.people import PermissionDenied
 from app.plain import md_escape, md_line
-from app.ui import current_person, cursor, data_version, editor, name_input, note_write, settings
+from app.ui import (
+    current_person,
+    cursor,
+    data_version,
+    editor,
+    name_input,
+    note_write,
+    settings,
+    table_data,
+)
 from scraper.models import SOURCES, Company
 
 AUTO = "none (only URLs whose host tells)"
@@ -266,7 +275,7 @@ def table_view(frame: pl.DataFrame) -> pl.DataFrame:
 
 def table_section(frame: pl.DataFrame) -> None:
     st.dataframe(
-        table_view(frame),
+        table_data(table_view(frame)),
         hide_index=True,
         # The long URL goes last so counts and the last outcome stay in view.
         column_order=["name", "ats", "board", "enabled", "open_jobs", "total_jobs", "last_state",

@@ -49,6 +49,9 @@ _CACHED_QUERIES = 4
 BULK_BUFFER_LIMIT = "128MB"
 # Above this many matches, when they are most of the index, hits are given as the misses.
 NEGATE_ABOVE = 100_000
+# keys_matching: keys at most _KEY_GAP apart, _KEY_RUN or more of them, are asked as a range.
+_KEY_GAP = 4
+_KEY_RUN = 16
 
 # (documents done, documents to do): called from the thread doing the work.
 ProgressHandler = Callable[[int, int], None]
@@ -399,6 +402,19 @@ class SearchIndex:
         self._generation += 1
         self._cache.clear()
 
+    @classmethod
+    def of_rows(cls, rows: Sequence[dict[str, Any]]) -> SearchIndex:
+        """An in-memory index of just ``rows`` (each: ``key`` (doc_key), ``seen``, and the
+        text fields by their index names), built as the database's index builds its
+        documents: the same schema, analyzer and queries, so it matches the same jobs."""
+        index = cls(None)
+        if rows:
+            writer = index._writer(bulk=False)
+            for row in rows:
+                writer.add_document(_document(row))
+            index._commit(writer)
+        return index
+
     # -- reading --------------------------------------------------------------------------
 
     def _index_pairs(self) -> pl.DataFrame:
@@ -442,6 +458,52 @@ class SearchIndex:
         while len(self._cache) > _CACHED_QUERIES:
             self._cache.popitem(last=False)
         return result
+
+    def keys_matching(self, queries: Sequence[ParsedQuery], keys: Sequence[int],
+                      ) -> list[list[int]]:
+        """For each of ``queries`` (none empty), which of the documents ``keys`` it matches:
+        each query intersected with just those keys, so the cost follows their number more
+        than the index's size."""
+        searcher = self._index.searcher()
+        if not keys or not searcher.num_docs:
+            return [[] for _ in queries]
+        only, most = self._keys_query(keys)
+        wanted = set(keys)
+        out = []
+        for parsed in queries:
+            query = tantivy.Query.boolean_query([
+                (tantivy.Occur.Must, to_tantivy(parsed, self.schema)),
+                (tantivy.Occur.Must, only)])
+            hits = searcher.search(query, most, count=False).hits
+            out.append([k for k in searcher.fast_field_values("key", [a for _, a in hits])
+                        if isinstance(k, int) and k in wanted])
+        return out
+
+    def _keys_query(self, keys: Sequence[int]) -> tuple[tantivy.Query, int]:
+        """Documents with one of ``keys`` or near them, and how many at most: runs of nearby
+        keys (a run's new jobs) as key ranges, which tantivy answers from the fast field in
+        microseconds; the scattered rest as a term set (milliseconds). The caller drops the
+        near misses."""
+        ordered = sorted(set(keys))
+        ranges: list[tuple[int, int]] = []
+        single: list[int] = []
+        start = 0
+        for i in range(1, len(ordered) + 1):
+            if i < len(ordered) and ordered[i] - ordered[i - 1] <= _KEY_GAP:
+                continue
+            run = ordered[start:i]
+            if len(run) >= _KEY_RUN:
+                ranges.append((run[0], run[-1]))
+            else:
+                single.extend(run)
+            start = i
+        parts = [(tantivy.Occur.Should, tantivy.Query.range_query(
+            self.schema, "key", tantivy.FieldType.Integer, lo, hi)) for lo, hi in ranges]
+        if single:
+            parts.append((tantivy.Occur.Should,
+                          tantivy.Query.term_set_query(self.schema, "key", single)))
+        return (tantivy.Query.boolean_query(parts),
+                sum(hi - lo + 1 for lo, hi in ranges) + len(single))
 
     def _hits(self, query: tantivy.Query) -> SearchHits:
         searcher = self._index.searcher()
