@@ -3,7 +3,8 @@ and new value. Rows are only ever inserted (nothing here updates or deletes one)
 
 Kinds: ``job.status``, ``job.starred``, ``job.notes``; ``company.add``, ``company.rename``,
 ``company.enable``, ``company.disable``, ``company.delete``, ``company.import``;
-``scrape.start``, ``scrape.cancel``; ``schedule.set``.
+``scrape.start``, ``scrape.cancel``; ``schedule.set``; ``search.save``, ``search.edit``,
+``search.delete`` (saved searches).
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ KINDS: dict[str, str] = {
     "scrape.start": "Scrape started",
     "scrape.cancel": "Scrape cancelled",
     "schedule.set": "Schedule changed",
+    "search.save": "Saved search added",
+    "search.edit": "Saved search changed",
+    "search.delete": "Saved search deleted",
 }
 MAX_VALUE = 20_000
 # "at" is a keyword in DuckDB's grammar: quoted wherever it is named.

@@ -1,4 +1,5 @@
-"""`jobscraper` commands: parse, detect, scrape, reindex, search, simulate, worker (DESIGN.md)."""
+"""`jobscraper` commands: parse, detect, scrape, reindex, search, searches, simulate, worker
+(DESIGN.md)."""
 
 from __future__ import annotations
 
@@ -115,6 +116,31 @@ def _search(args: argparse.Namespace) -> int:
     return cli_search(db=args.db, query=args.query, limit=args.limit)
 
 
+def _searches(args: argparse.Namespace) -> int:
+    """`jobscraper searches`: the saved searches with their latest run's match counts,
+    tab-separated with a header line (targets are counted, never printed: they hold secrets)."""
+    from app.db import DatabaseLockedError, connect
+    from app.saved_searches import summary
+    from app.settings import SettingsError, load_settings
+
+    try:
+        con = connect(args.db or load_settings().db_path)
+    except (SettingsError, DatabaseLockedError) as exc:
+        print(f"jobscraper searches: {exc}", file=sys.stderr)
+        return 1
+    try:
+        frame = summary(con)
+    finally:
+        con.close()
+    print("id\tname\tlast_run\tnew\tclosed\ttargets\tnotify\tfailing")
+    for r in frame.iter_rows():
+        print("\t".join("" if v is None else " ".join(str(v).split()) for v in r))
+    if frame.is_empty():
+        print("jobscraper searches: no saved searches yet (save one on the Jobs page)",
+              file=sys.stderr)
+    return 0
+
+
 def _simulate(args: argparse.Namespace) -> int:
     from scraper.simulator import cli_simulate
 
@@ -202,6 +228,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help="DuckDB file (default: $JOBSCRAPER_DB or data/jobs.duckdb)")
     p.add_argument("--limit", type=_positive, default=20, help="how many (default 20)")
     p.set_defaults(func=_search)
+
+    p = sub.add_parser("searches", help="list the saved searches with their latest new-match counts",
+                       description="Tab-separated: id, name, the latest run matched, its new and "
+                       "closed matches, the number of notification targets, the notification "
+                       "mode, and the error of each target whose last notification failed.")
+    p.add_argument("--db", help="DuckDB file (default: $JOBSCRAPER_DB or data/jobs.duckdb)")
+    p.set_defaults(func=_searches)
 
     p = sub.add_parser(
         "simulate",

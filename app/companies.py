@@ -240,6 +240,20 @@ def parse_csv(text: str) -> list[Entry]:
     return mark_duplicates(entries)
 
 
+def upload_refusal(filename: str, size: int | None, limit_mb: int) -> str:
+    """What to say when Import finds no file (``size`` None) or one over ``limit_mb``
+    (Streamlit's ``server.maxUploadSize``; its browser side refuses larger files as they are
+    chosen, so the server never sees them), or "" when the upload may be read."""
+    split = "split it and import the parts"
+    if size is None:
+        return (f"No file to import: choose a TOML or CSV file first. A file over the limit of "
+                f"{limit_mb} MB is refused as it is chosen: {split}.")
+    if size > limit_mb * 1024 * 1024:
+        return (f"{filename} is {size / 1024 / 1024:.1f} MB, over the limit of {limit_mb} MB: "
+                f"{split}.")
+    return ""
+
+
 def parse_import(filename: str, data: bytes) -> list[Entry]:
     """Entries of an uploaded file: CSV when its name ends in .csv, TOML otherwise."""
     try:

@@ -195,6 +195,53 @@ MIGRATIONS: list[tuple[str, str]] = [
         WHERE company_id IS NULL AND closed_at IS NULL;
         """,
     ),
+    (
+        # Saved searches (a named Jobs view shared by the team, with Apprise targets), the
+        # jobs each run added or closed that matched one, and every notification's outcome.
+        "0018_saved_searches",
+        """
+        CREATE SEQUENCE IF NOT EXISTS saved_search_id_seq START 1;
+        CREATE TABLE saved_searches (
+            search_id INTEGER PRIMARY KEY DEFAULT nextval('saved_search_id_seq'),
+            name VARCHAR NOT NULL,
+            params VARCHAR NOT NULL,
+            targets VARCHAR[] NOT NULL DEFAULT [],
+            notify VARCHAR NOT NULL DEFAULT 'run',
+            created_at TIMESTAMP NOT NULL,
+            created_by VARCHAR NOT NULL,
+            created_by_key VARCHAR,
+            updated_at TIMESTAMP NOT NULL,
+            updated_by VARCHAR NOT NULL,
+            updated_by_key VARCHAR,
+            last_run_id INTEGER,
+            last_new INTEGER NOT NULL DEFAULT 0,
+            last_closed INTEGER NOT NULL DEFAULT 0,
+            last_evaluated_at TIMESTAMP,
+            digest_at TIMESTAMP,
+            digest_run_id INTEGER
+        );
+        CREATE TABLE saved_search_matches (
+            search_id INTEGER NOT NULL,
+            run_id INTEGER NOT NULL,
+            job_id VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            PRIMARY KEY (search_id, run_id, job_id)
+        );
+        CREATE SEQUENCE IF NOT EXISTS delivery_id_seq START 1;
+        CREATE TABLE saved_search_deliveries (
+            delivery_id BIGINT PRIMARY KEY DEFAULT nextval('delivery_id_seq'),
+            search_id INTEGER NOT NULL,
+            target_key VARCHAR NOT NULL,
+            target VARCHAR NOT NULL,
+            "at" TIMESTAMP NOT NULL,
+            reason VARCHAR NOT NULL,
+            run_id INTEGER,
+            jobs INTEGER NOT NULL DEFAULT 0,
+            ok BOOLEAN NOT NULL,
+            error VARCHAR
+        );
+        """,
+    ),
 ]
 
 

@@ -34,6 +34,6 @@ page = st.navigation(
 )
 connection()
 with st.sidebar:
-    sidebar_run_indicator()
+    sidebar_run_indicator(live=page.title != "Scraping")
     sidebar_identity()
 page.run()

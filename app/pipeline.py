@@ -26,6 +26,7 @@ from scraper.models import Company, CompanyResult, ScrapeEvent
 from scraper.runner import EventHandler, scrape
 
 if TYPE_CHECKING:
+    from app.search import SearchIndex
     from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -424,6 +425,7 @@ def cli_scrape(*, db: str | None, companies_file: str | None) -> int:
                                  on_commit=index.after_commit if index else None,
                                  cancel=cancel)
         print(summary_line(summary), flush=True)
+        _saved_searches(con, run_id, conf.public_url, index)
         if cancel.is_set():
             print(f"jobscraper scrape: stopped by SIGTERM; run {run_id} cancelled, the companies "
                   "that finished are saved", file=sys.stderr)
@@ -437,6 +439,30 @@ def cli_scrape(*, db: str | None, companies_file: str | None) -> int:
         if index is not None:
             index.flush()  # the index follows the last batch before the database closes
         con.close()
+
+
+NOTIFY_WAIT_S = 30.0
+
+
+def _saved_searches(con: duckdb.DuckDBPyConnection, run_id: int, public_url: str | None,
+                    index: SearchIndex | None) -> None:
+    """Match the saved searches against the run, print those with matches and send their
+    notifications (waiting for them: the process ends next, but never longer than
+    NOTIFY_WAIT_S); notification failures are printed, the exit status is the run's."""
+    from app import notify
+
+    notifier = notify.Notifier(con, public_url)
+    try:
+        matches = notify.after_run(con, notifier, run_id, index=index)
+        for m in matches:
+            if m.new or m.closed:
+                print(f"saved search {m.search.name!r}: {len(m.new)} new, {len(m.closed)} "
+                      "closed", flush=True)
+        if not notifier.wait(NOTIFY_WAIT_S):
+            print(f"jobscraper scrape: notifications still sending after {NOTIFY_WAIT_S:g} s "
+                  "were abandoned", file=sys.stderr)
+    finally:
+        notifier.close()
 
 
 @contextlib.contextmanager

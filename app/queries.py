@@ -149,6 +149,18 @@ def _where(filters: JobFilters, *, scan: bool = True) -> tuple[str, list[Any]]:
     return "WHERE " + (" AND ".join(parts) or "true"), params
 
 
+def latest_results_run(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The latest run that saved results (what "new in the latest run" means)."""
+    [(run_id,)] = con.execute("SELECT max(run_id) FROM run_results").fetchall()
+    return None if run_id is None else int(run_id)
+
+
+def filter_clause(filters: JobFilters) -> tuple[str, list[Any]]:
+    """The WHERE clause and parameters of ``filters`` without the search text (the search
+    index answers that part), over any relation with the jobs table's columns."""
+    return _where(filters, scan=False)
+
+
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> pl.DataFrame:
     return con.sql(sql, params=params).pl()
 

@@ -21,11 +21,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 import duckdb
 import streamlit as st
 
-from app import activity, runs, store, team, ui
+from app import activity, notify, runs, store, team, ui
 from app import pipeline as pipeline_module
 from app.activity import Entry
+from app.notify import Notifier
 from app.people import ANONYMOUS, SCHEDULER, Person, require_admin
 from app.pipeline import NOT_REACHED, CompanyProgress
+from app.search import SearchIndex
 from app.settings import Settings
 from scraper.fetch import FetchSettings
 from scraper.models import Company
@@ -230,7 +232,8 @@ def last_run_snapshot(con: duckdb.DuckDBPyConnection) -> RunSnapshot:
         companies_done=r["companies_ok"] + r["companies_failed"],
         companies_failed=r["companies_failed"], companies_cancelled=r["companies_cancelled"],
         companies_not_reached=r["companies_not_reached"] or 0,
-        jobs_new=r["jobs_new"], jobs_closed=r["jobs_closed"], error=r["error"],
+        jobs_seen=r["jobs_seen"], jobs_new=r["jobs_new"], jobs_closed=r["jobs_closed"],
+        error=r["error"],
     )
 
 
@@ -246,9 +249,13 @@ class ScrapeRegistry:
         clock: Callable[[], datetime] = store.utcnow,
         poll_s: float = 5.0,
         on_commit: pipeline_module.CommitHook | None = None,
+        notifier: Notifier | None = None,
+        search_index: SearchIndex | None = None,
     ) -> None:
         self._con = con
         self._on_commit = on_commit
+        self._notifier = notifier
+        self._index = search_index
         self._settings = settings or Settings()
         # None: look app.pipeline.run_scrape up at each run (the CLI's function, patchable).
         self._pipeline = pipeline
@@ -355,6 +362,9 @@ class ScrapeRegistry:
         cur = self._con.cursor()
         try:
             self._run_pipeline(cur, run_id, companies, cancel)
+            # The saved searches' matches are part of the run's outcome (under a second at a
+            # million jobs); their notifications are sent on the notifier's own threads.
+            notify.after_run(cur, self._notifier, run_id, index=self._index)
             self._publish_end(cur, run_id)
         finally:
             cur.close()
@@ -469,7 +479,8 @@ def _release(holder: ScrapeRegistry) -> None:
 def _holder(_con: duckdb.DuckDBPyConnection) -> ScrapeRegistry:
     index = ui.search_index()
     return ScrapeRegistry(_con, settings=ui.settings(),
-                          on_commit=index.after_commit if index is not None else None)
+                          on_commit=index.after_commit if index is not None else None,
+                          notifier=ui.notifier(), search_index=index)
 
 
 def holder() -> ScrapeRegistry:

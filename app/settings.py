@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from app.people import parse_admins
 from scraper.fetch import FetchSettings
@@ -35,6 +36,7 @@ class Settings:
     broker_url: str | None = None  # JOBSCRAPER_BROKER: None scrapes in-process
     max_result_mb: int = 64  # the largest result a Celery worker may send back
     company_timeout_s: float = 300.0  # JOBSCRAPER_COMPANY_TIMEOUT_S; 0: no deadline
+    public_url: str | None = None  # JOBSCRAPER_PUBLIC_URL: links in notifications
 
     @property
     def mode(self) -> str:
@@ -136,6 +138,18 @@ def _broker(env: Mapping[str, str]) -> str | None:
         raise SettingsError(f"JOBSCRAPER_BROKER={exc}") from None
 
 
+def _public_url(env: Mapping[str, str]) -> str | None:
+    raw = env.get("JOBSCRAPER_PUBLIC_URL", "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise SettingsError(
+            f"JOBSCRAPER_PUBLIC_URL={raw!r} is not the app's address: give an http(s) URL "
+            "without query, e.g. JOBSCRAPER_PUBLIC_URL=https://jobs.example.com")
+    return raw.rstrip("/")
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Settings from ``env`` (default ``os.environ``); SettingsError names the bad variable."""
     env = os.environ if env is None else env
@@ -154,4 +168,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         broker_url=_broker(env),
         max_result_mb=_int(env, "JOBSCRAPER_MAX_RESULT_MB", 64, 1, 1024),
         company_timeout_s=_float(env, "JOBSCRAPER_COMPANY_TIMEOUT_S", 300.0, 0.0, 86_400.0),
+        public_url=_public_url(env),
     )

@@ -10,7 +10,11 @@ is per worker) and 4 per host (``JOBSCRAPER_PER_HOST``, for all workers together
 Redis). The simulator counts the requests in flight on each host: the highest count is
 printed per run and must never pass the per-host limit. Ideal = latency x the largest of the
 busiest host's rounds, all requests / (16 x workers), and the longest chain of dependent
-requests in one board (benchmarks/scrape.py).
+requests in one board (benchmarks/scrape.py). Under each run: the CPU seconds of the app,
+the workers, Redis and the simulator (each its own process), and all of them together as
+cores busy over the run: near the machine's core count, a run is CPU-bound, not latency-bound,
+and no worker count can reach the latency ideal. The simulator is one event loop: near 1.0 of
+a core it would be the bottleneck itself.
 
 Parse-heavy scenario: ``--heavy-boards`` Greenhouse boards of ``--heavy-jobs`` postings with
 ~5 KB descriptions (no latency): parsing and cleaning HTML is CPU work, so more workers help
@@ -128,17 +132,29 @@ def _cpu_s(pid: int) -> float:
 
 
 class Cpu:
-    """CPU seconds used between start and stop by this process and the given others."""
+    """CPU seconds used since start by this process (the app), the workers, Redis and the
+    simulator, each measured on its own."""
 
-    def __init__(self, pids: list[int]) -> None:
-        self.pids = pids
+    def __init__(self, sim: int, workers: list[int] = [], redis: int | None = None) -> None:  # noqa: B006
+        self.groups = {"app": [os.getpid()], "workers": workers,
+                       "redis": [redis] if redis else [], "sim": [sim]}
         self.start = self._now()
 
-    def _now(self) -> float:
-        return sum(_cpu_s(p) for p in [os.getpid(), *self.pids])
+    def _now(self) -> dict[str, float]:
+        return {k: sum(_cpu_s(p) for p in pids) for k, pids in self.groups.items()}
 
-    def used(self) -> float:
-        return self._now() - self.start
+    def used(self) -> dict[str, float]:
+        now = self._now()
+        return {k: now[k] - self.start[k] for k in now}
+
+
+def _cpu_text(cpu: dict[str, float], wall: float) -> str:
+    """'CPU 12.3 s (app 4.0, ...); simulator 3.1 s = 0.21 of a core; all 1.02 of 2 cores busy'"""
+    total = cpu["app"] + cpu["workers"] + cpu["redis"]
+    parts = f"app {cpu['app']:.1f}, workers {cpu['workers']:.1f}, redis {cpu['redis']:.1f}"
+    busy = (total + cpu["sim"]) / wall
+    return (f"CPU {total:6.1f} s ({parts}); simulator {cpu['sim']:5.1f} s = "
+            f"{cpu['sim'] / wall:.2f} of a core; all {busy:.2f} of {os.cpu_count()} cores busy")
 
 
 def _timed(companies: list[Company], settings: FetchSettings,
@@ -177,15 +193,15 @@ def _peak(conn: Connection) -> int:
 
 
 def _line(label: str, wall: float, base: float, ideal: float | None, peak: int | None,
-          results: list[CompanyResult], n: int, cpu: float) -> str:
+          results: list[CompanyResult], n: int, cpu: dict[str, float]) -> str:
     failed = sum(not r.ok for r in results)
     jobs = sum(len(r.jobs) for r in results)
-    ideal_s = f"{ideal:7.2f} s" if ideal is not None else "      -  "
+    ideal_s = f"{ideal:6.2f} s" if ideal is not None else "     -  "
     speed = base / wall
-    target = f"  (>= {0.8 * n:.1f} target)" if n > 1 and ideal is not None else ""
+    target = f" (target >= {0.8 * n:.1f})" if n > 1 and ideal is not None else ""
     host = f"  max in flight per host {peak}" if peak is not None else ""
-    return (f"{label:<12} {wall:7.2f} s  ideal {ideal_s}  speed-up {speed:5.2f}x{target}"
-            f"{host}  CPU {cpu:6.1f} s  ({jobs} jobs, {failed} failed)")
+    return (f"{label:<11} {wall:7.2f} s  ideal {ideal_s}  speed-up {speed:5.2f}x{target}{host}"
+            f"  ({jobs} jobs, {failed} failed)\n{'':13}{_cpu_text(cpu, wall)}")
 
 
 def latency_bound(args: argparse.Namespace, broker: str, redis_pid: int, log_dir: Path) -> None:
@@ -204,7 +220,7 @@ def latency_bound(args: argparse.Namespace, broker: str, redis_pid: int, log_dir
         print(f"latency-bound: {len(companies)} boards on {args.ports} hosts, "
               f"{args.latency_ms} ms a request; {CONCURRENCY} in flight per process, "
               f"{PER_HOST} per host for all, detail cap {args.detail_cap}")
-        cpu = Cpu([])
+        cpu = Cpu(server.pid)
         base, results = _timed(companies, settings)
         base_cpu = cpu.used()
         requests = sum(r.requests for r in results)
@@ -214,7 +230,7 @@ def latency_bound(args: argparse.Namespace, broker: str, redis_pid: int, log_dir
         for n in args.workers:
             workers = start_workers(broker, log_dir, n, concurrency=CONCURRENCY)
             try:
-                cpu = Cpu([w.pid for w in workers] + [redis_pid])
+                cpu = Cpu(server.pid, [w.pid for w in workers], redis_pid)
                 wall, res = _timed(companies, settings, broker)
                 used = cpu.used()
                 ideal_n, _ = ideal_seconds(
@@ -241,13 +257,13 @@ def parse_heavy(args: argparse.Namespace, broker: str, redis_pid: int, log_dir: 
         settings = FetchSettings(concurrency=CONCURRENCY, per_host=PER_HOST, allow_private=True)
         print(f"parse-heavy: {len(companies)} Greenhouse boards x {args.heavy_jobs} postings "
               f"(~5 KB descriptions), no latency; {os.cpu_count()} cores on this machine")
-        cpu = Cpu([])
+        cpu = Cpu(server.pid)
         base, results = _timed(companies, settings)
         print("  " + _line("in-process", base, base, None, None, results, 1, cpu.used()))
         for n in args.workers:
             workers = start_workers(broker, log_dir, n, concurrency=CONCURRENCY)
             try:
-                cpu = Cpu([w.pid for w in workers] + [redis_pid])
+                cpu = Cpu(server.pid, [w.pid for w in workers], redis_pid)
                 wall, res = _timed(companies, settings, broker)
                 print("  " + _line(f"{n} worker{'s' * (n > 1)}", wall, base, None, None, res, n,
                                    cpu.used()), flush=True)

@@ -354,19 +354,37 @@ def scrape_part(args: argparse.Namespace) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def index_of(db: Path) -> Path:
+    return Path(f"{db}.search")  # where the app keeps a database's index by default
+
+
+def indexed(cached: Path) -> Path:
+    """A copy of ``cached`` beside its built search index (made once, kept with the cache):
+    a team's server has its index; a rebuild of 200,000 jobs on the first visit is another
+    measurement (its progress bar reruns every second in every tab until it is done)."""
+    copy = cached.with_suffix(".indexed.duckdb")
+    if not index_of(copy).exists():
+        shutil.copy(cached, copy)
+        subprocess.run([sys.executable, "-m", "app", "reindex", "--db", str(copy)], cwd=ROOT,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True,
+                       stdout=subprocess.DEVNULL)
+    return copy
+
+
 def jobs_part(args: argparse.Namespace) -> None:
     from benchmarks.seed import cached_database
 
     print(f"\n== Jobs at {args.jobs:,} jobs")
     t0 = time.monotonic()
-    cached = cached_database(args.jobs)
-    print(f"database ready in {time.monotonic() - t0:.0f} s ({cached})")
+    cached = indexed(cached_database(args.jobs))
+    print(f"database and its search index ready in {time.monotonic() - t0:.0f} s ({cached})")
     tmp = Path(tempfile.mkdtemp(prefix="jobscraper-load-jobs-"))
     try:
         results = []
         for tabs in (1, args.tabs):
             db = tmp / f"jobs-{tabs}.duckdb"
             shutil.copy(cached, db)
+            shutil.copytree(index_of(cached), index_of(db))
             load = asyncio.run(jobs_with_tabs(tabs, db, args.post_script_gc, args.timeout))
             results.append(load)
             print(f"{tabs:>3} tab(s): load {quantiles(load.loads)}; search {quantiles(load.searches)}; "

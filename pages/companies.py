@@ -11,7 +11,16 @@ from app import companies as co
 from app import store, team
 from app.people import PermissionDenied
 from app.plain import md_escape, md_line
-from app.ui import current_person, cursor, data_version, editor, name_input, note_write, settings
+from app.ui import (
+    current_person,
+    cursor,
+    data_version,
+    editor,
+    name_input,
+    note_write,
+    settings,
+    table_data,
+)
 from scraper.models import SOURCES, Company
 
 AUTO = "none (only URLs whose host tells)"
@@ -87,10 +96,16 @@ def _add() -> None:
     _report("add", report, "Added", rejected)
 
 
+def _upload_limit_mb() -> int:
+    return int(st.get_option("server.maxUploadSize"))
+
+
 def _import() -> None:
     upload = st.session_state.get("import_file")
-    if upload is None:
-        _flash("import", "warning", "Choose a TOML or CSV file to import first.")
+    refusal = co.upload_refusal(upload.name if upload else "", upload.size if upload else None,
+                                _upload_limit_mb())
+    if refusal:
+        _flash("import", "warning" if upload is None else "error", refusal)
         return
     entries = co.parse_import(upload.name, upload.getvalue())
     try:
@@ -176,10 +191,10 @@ def _conflict_panel(company_id: int) -> None:
         return
     result, _mine = pending
     for c in result.conflicts:
-        who = c.change.by if c.change else "someone"
+        who = md_line(c.change.by) if c.change else "someone"
         when = f" at {c.change.at:%Y-%m-%d %H:%M} UTC" if c.change and c.change.at else ""
-        st.warning(f"Not renamed: {who} renamed it to **{c.theirs}**{when} while you were "
-                   f"editing. Yours: **{c.mine}**.")
+        st.warning(f"Not renamed: {who} renamed it to **{md_line(c.theirs)}**{when} while you "
+                   f"were editing. Yours: **{md_line(c.mine)}**.")
     theirs, mine = st.columns(2)
     theirs.button("Keep theirs", key=f"company_keep_theirs_{company_id}", on_click=_resolve,
                   args=(company_id, "theirs"))
@@ -260,7 +275,7 @@ def table_view(frame: pl.DataFrame) -> pl.DataFrame:
 
 def table_section(frame: pl.DataFrame) -> None:
     st.dataframe(
-        table_view(frame),
+        table_data(table_view(frame)),
         hide_index=True,
         # The long URL goes last so counts and the last outcome stay in view.
         column_order=["name", "ats", "board", "enabled", "open_jobs", "total_jobs", "last_state",
@@ -347,7 +362,9 @@ def import_export_section() -> None:
         type=["toml", "csv"],
         key="import_file",
         help="The [[company]] TOML (name, url, optional ats, board, enabled) or a CSV with "
-        "the columns name,url,ats,board,enabled. Tracked boards are updated.",
+        "the columns name,url,ats,board,enabled, of at most "
+        f"{_upload_limit_mb()} MB and {co.MAX_IMPORT_ENTRIES:,} companies. Tracked boards are "
+        "updated.",
     )
     name_input("companies_name_import")
     st.button("Import", on_click=_import)

@@ -12,11 +12,12 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from app import activity, jobs_view, queries, search, store, team, ui
+from app import activity, jobs_view, people, queries, search, store, team, ui
+from app import saved_searches as saved
 from app.edit_form import EditForm
 from app.jobs_view import DAY_CHOICES, NEW_CHOICES, NEW_LABELS, PAGE_SIZE, SORT_LABELS, Filters
 from app.people import PermissionDenied, Person
-from app.plain import md_line
+from app.plain import md_escape, md_line
 from app.queries import WORKPLACES, JobFilters, SearchHits
 
 PAGES = Path(__file__).resolve().parent
@@ -90,7 +91,14 @@ def _detail(_con: duckdb.DuckDBPyConnection, job_id: str, version: str) -> dict[
 def _init_state(companies: dict[int, str], currencies: list[str]) -> None:
     """Seed each widget from the URL the first time this session shows the page."""
     params = st.query_params.to_dict()
+    opened = _saved_from_url(params)
+    if opened is not None and set(params) <= {"saved", "job"}:
+        # A link to the saved search itself (a notification's): its view as saved now.
+        params = {**opened.params, **params}
     wanted = Filters.from_url(params, companies=companies, currencies=currencies)
+    if "jobs_q" not in st.session_state or "jobs_saved_id" not in st.session_state:
+        # The widgets are seeded from this URL: so is the saved search it names.
+        st.session_state["jobs_saved_id"] = opened.search_id if opened else None
     for key, value in wanted.to_widgets().items():
         if key not in st.session_state:
             st.session_state[key] = value
@@ -98,13 +106,205 @@ def _init_state(companies: dict[int, str], currencies: list[str]) -> None:
         st.session_state["jobs_job"] = params.get("job")
 
 
+def _saved_from_url(params: dict[str, str]) -> saved.SavedSearch | None:
+    raw = params.get("saved", "")
+    return saved.get_search(ui.cursor(), int(raw)) if raw.isdigit() else None
+
+
 def _sync_url(filters: Filters) -> None:
     """Write the view to the URL so a copied link reopens it (and the job it shows)."""
     wanted = filters.to_url()
+    if st.session_state.get("jobs_saved_id"):
+        wanted["saved"] = str(st.session_state["jobs_saved_id"])
     if st.session_state.get("jobs_job"):
         wanted["job"] = st.session_state["jobs_job"]
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
+
+
+# -- saved searches ---------------------------------------------------------------------
+
+
+def _open_saved(search_id: int, only_new: bool = False) -> None:
+    """Show a saved search's view (``only_new``: just its new matches of the latest run)."""
+    ss = st.session_state
+    found = saved.get_search(ui.cursor(), search_id)
+    if found is None:
+        ss["jobs_saved_msg"] = ("warning", "That saved search was deleted meanwhile.")
+        return
+    companies = _companies(ui.cursor(), ui.data_version())
+    view = Filters.from_url(found.params, companies=companies,
+                            currencies=_currencies(ui.cursor(), ui.data_version()))
+    for key, value in view.to_widgets().items():
+        ss[key] = value
+    if only_new:
+        ss["jobs_new"] = "run"
+    ss["jobs_saved_id"], ss["jobs_job"] = search_id, None
+
+
+def _saved_action(action: Callable[[Person], Any], done: str) -> None:
+    """Run a saved-search change as the person editing; say how it went."""
+    ss = st.session_state
+    try:
+        person = ui.editor("jobs_saved_person")
+        result = action(ui.editor("jobs_saved_editor") if person.anonymous else person)
+    except (PermissionDenied, store.StoreError) as exc:
+        ss["jobs_saved_msg"] = ("error", str(exc))
+        return
+    ui.note_write()
+    ss["jobs_saved_msg"] = ("success", done)
+    if isinstance(result, saved.SavedSearch):
+        ss["jobs_saved_id"] = result.search_id
+
+
+def _save_new() -> None:
+    view = Filters.from_widgets(st.session_state)
+    name = st.session_state.get("jobs_saved_name", "")
+    _saved_action(lambda p: saved.save_search(ui.cursor(), p, name, view),
+                  f"Saved “{name.strip()}”: the team sees it in this list.")
+    if st.session_state["jobs_saved_msg"][0] == "success":
+        st.session_state["jobs_saved_name"] = ""
+
+
+def _save_changes(search_id: int) -> None:
+    view = Filters.from_widgets(st.session_state)
+    _saved_action(lambda p: saved.update_search(ui.cursor(), p, search_id, view=view),
+                  "Saved the changed filters to this saved search.")
+
+
+def _rename(search_id: int) -> None:
+    name = st.session_state.get(f"jobs_saved_rename_{search_id}", "")
+    _saved_action(lambda p: saved.update_search(ui.cursor(), p, search_id, name=name),
+                  f"Renamed to “{name.strip()}”.")
+
+
+def _set_notify(search_id: int) -> None:
+    mode = st.session_state[f"jobs_saved_notify_{search_id}"]
+    _saved_action(lambda p: saved.update_search(ui.cursor(), p, search_id, notify=mode),
+                  f"Notifications: {saved.NOTIFY_MODES[mode]}.")
+
+
+def _add_target(found: saved.SavedSearch) -> None:
+    key = f"jobs_saved_target_{found.search_id}"
+    url = st.session_state.get(key, "").strip()
+    _saved_action(lambda p: saved.update_search(ui.cursor(), p, found.search_id,
+                                                targets=[*found.targets, url]),
+                  "Target added (its address is shown with its secrets hidden).")
+    if st.session_state["jobs_saved_msg"][0] == "success":
+        st.session_state[key] = ""
+
+
+def _remove_target(found: saved.SavedSearch, url: str) -> None:
+    rest = [t for t in found.targets if t != url]
+    _saved_action(lambda p: saved.update_search(ui.cursor(), p, found.search_id, targets=rest),
+                  "Target removed.")
+
+
+def _send_test(found: saved.SavedSearch, url: str) -> None:
+    outcome = ui.notifier().send_test(found, url)
+    st.session_state["jobs_saved_msg"] = (
+        ("success", f"Test sent to {outcome.target}.") if outcome.ok
+        else ("error", f"Test failed: {outcome.error}"))
+
+
+def _delete(search_id: int) -> None:
+    _saved_action(lambda p: saved.delete_search(ui.cursor(), p, search_id),
+                  "Saved search deleted.")
+    if st.session_state["jobs_saved_msg"][0] == "success":
+        st.session_state["jobs_saved_id"] = None
+
+
+def _targets(found: saved.SavedSearch) -> None:
+    """Each target (secrets hidden) with its latest outcome, Send test and Remove."""
+    from app.notify import mask, target_key
+
+    outcomes = {r["target_key"]: r for r in
+                saved.last_deliveries(ui.cursor(), found.search_id).iter_rows(named=True)}
+    for i, url in enumerate(found.targets):
+        st.markdown(f"`{mask(url)}`")
+        last = outcomes.get(target_key(url))
+        if last is not None:
+            icon = ":material/check:" if last["ok"] else ":material/error:"
+            st.caption(f"{icon} {md_line(saved.delivery_text(last))}")
+        test, remove = st.columns(2)
+        test.button("Send test", key=f"jobs_saved_test_{found.search_id}_{i}",
+                    on_click=_send_test, args=(found, url))
+        remove.button("Remove", key=f"jobs_saved_rm_{found.search_id}_{i}",
+                      on_click=_remove_target, args=(found, url))
+    st.text_input("Add a target (Apprise URL)", key=f"jobs_saved_target_{found.search_id}",
+                  type="password", placeholder="slack://… mailto://… json://…",
+                  help="Any Apprise URL: slack://TokenA/TokenB/TokenC/#channel, "
+                       "mailto://user:pass@example.com, msteams://…, discord://…, ntfy://topic, "
+                       "json://host/path. Secrets in it are never shown again.")
+    st.button("Add target", key=f"jobs_saved_add_{found.search_id}", on_click=_add_target,
+              args=(found,))
+
+
+def _manage(found: saved.SavedSearch, view: Filters) -> None:
+    """The open saved search: who made it, its news, save changes, rename, notify, delete."""
+    sid = found.search_id
+    if found.last_new and found.last_run_id == queries.latest_results_run(ui.cursor()):
+        st.button(f"Show only its {found.last_new} new (run #{found.last_run_id})",
+                  key=f"jobs_saved_only_new_{sid}", on_click=_open_saved, args=(sid, True),
+                  icon=":material/fiber_new:")
+    if saved.differs(found, view):
+        st.caption(f"The filters below differ from those saved in “{md_line(found.name)}”.")
+        st.button("Save changes to it", key=f"jobs_saved_update_{sid}",
+                  on_click=_save_changes, args=(sid,), type="primary")
+    failed = saved.last_deliveries(ui.cursor(), sid).filter(~pl.col("ok"))
+    with st.expander(f"Edit “{md_line(found.name)}”: name, notifications, delete"
+                     + (" · :red[a notification failed]" if failed.height else "")):
+        st.caption(f"Made by {md_line(found.created_by)}"
+                   + (f", last changed by {md_line(found.updated_by)}"
+                      if found.updated_at != found.created_at else "")
+                   + f" ({found.updated_at:%Y-%m-%d %H:%M} UTC).")
+        st.text_input("Name", value=found.name, key=f"jobs_saved_rename_{sid}",
+                      max_chars=saved.MAX_NAME)
+        st.button("Rename", key=f"jobs_saved_do_rename_{sid}", on_click=_rename, args=(sid,))
+        st.selectbox("Notify", list(saved.NOTIFY_MODES), key=f"jobs_saved_notify_{sid}",
+                     index=list(saved.NOTIFY_MODES).index(found.notify),
+                     format_func=saved.NOTIFY_MODES.__getitem__, on_change=_set_notify,
+                     args=(sid,))
+        _targets(found)
+        _name_field("jobs_saved_editor")
+        sure = st.checkbox("Delete it for everyone", key=f"jobs_saved_sure_{sid}")
+        st.button("Delete saved search", key=f"jobs_saved_delete_{sid}", on_click=_delete,
+                  args=(sid,), disabled=not sure, icon=":material/delete:")
+
+
+def _name_field(key: str) -> None:
+    """Who is saving, until the person has given a name (like an edit form's "Your name")."""
+    if ui.needs_name():
+        st.text_input("Your name (shown with the saved search)", key=key,
+                      max_chars=people.MAX_NAME, placeholder="not verified")
+
+
+def _saved_panel(view: Filters) -> None:
+    """The sidebar's saved searches: one button each ("Backend, Berlin · 3 new"), saving the
+    current view, and the open one's settings."""
+    ss = st.session_state
+    searches = saved.saved_searches(ui.cursor())
+    with st.sidebar:
+        st.header("Saved searches")
+        if not searches:
+            st.caption("None yet: set the filters below, then save them for the team.")
+        for found in searches:
+            current = ss.get("jobs_saved_id") == found.search_id
+            st.button(md_line(found.label), key=f"jobs_saved_open_{found.search_id}",
+                      on_click=_open_saved, args=(found.search_id,), type="tertiary",
+                      icon=":material/bookmark:" if current else ":material/bookmark_border:",
+                      help=f"Open this view (made by {found.created_by})")
+        with st.popover("Save this view", icon=":material/bookmark_add:"):
+            st.text_input("Name", key="jobs_saved_name", max_chars=saved.MAX_NAME,
+                          placeholder="e.g. Backend, Berlin")
+            _name_field("jobs_saved_person")
+            st.button("Save search", key="jobs_saved_save", on_click=_save_new, type="primary")
+        kind, text = ss.pop("jobs_saved_msg", (None, None))
+        if kind:
+            getattr(st, kind)(text)
+        found = next((s for s in searches if s.search_id == ss.get("jobs_saved_id")), None)
+        if found is not None:
+            _manage(found, view)
 
 
 # -- widgets ------------------------------------------------------------------------------
@@ -225,7 +425,7 @@ def _table(frame: pl.DataFrame, key: str, show_closed: bool) -> list[str]:
     detail, several offer bulk triage)."""
     columns = [c for c in _COLUMNS if (show_closed or c != "closed_at") and c in frame.columns]
     event = st.dataframe(
-        frame,
+        ui.table_data(frame),
         key=key,
         on_select="rerun",
         selection_mode="multi-row",
@@ -320,8 +520,8 @@ def _value(name: str, value: Any) -> str:
         return "starred" if value in (True, "true") else "not starred"
     text = str(value or "")
     if name == "notes":
-        return f"“{text[:200]}{'…' if len(text) > 200 else ''}”" if text else "(empty)"
-    return f"**{text}**"
+        return f"“{md_line(text[:200])}{'…' if len(text) > 200 else ''}”" if text else "(empty)"
+    return f"**{md_line(text)}**"
 
 
 def _save(job_id: str, form: EditForm, version: int, base: dict[str, Any],
@@ -361,14 +561,14 @@ def _conflicts(job_id: str, form: EditForm) -> None:
     ss = st.session_state
     for c in ss.pop(form.others_key, ()):
         when = f" at {c.at:%H:%M} UTC" if c.at else ""
-        st.info(f"Kept {c.by}'s change made meanwhile{when}: {FIELD_LABELS[c.field]} → "
+        st.info(f"Kept {md_line(c.by)}'s change made meanwhile{when}: {FIELD_LABELS[c.field]} → "
                 f"{_value(c.field, c.new)}.")
     pending = ss.get(form.conflict_key)
     if pending is None:
         return
     result, _mine = pending
     for c in result.conflicts:
-        who = c.change.by if c.change else "someone"
+        who = md_line(c.change.by) if c.change else "someone"
         when = f" at {c.change.at:%Y-%m-%d %H:%M} UTC" if c.change and c.change.at else ""
         st.warning(f"Not saved: {who} changed {FIELD_LABELS[c.field]}{when} to "
                    f"{_value(c.field, c.theirs)} while you edited it. Yours: "
@@ -398,7 +598,7 @@ def _annotations(job: dict[str, Any]) -> None:
         st.form_submit_button("Save", type="primary", on_click=_save_annotations,
                               args=(job_id,))
     if error := st.session_state.pop(f"{form.prefix}_error", None):
-        st.error(error)
+        st.error(md_escape(error))
     if st.session_state.pop("jobs_refresh", False):
         # The panel reruns alone (it is a dialog): rerun the page so the table shows the save.
         st.rerun()
@@ -421,7 +621,7 @@ def _history(job_id: str) -> None:
         for r in history.iter_rows(named=True):
             who = r["who"] if r["verified"] else f"{r['who']} (unverified)"
             name = r["kind"].removeprefix("job.")
-            st.markdown(f"{r['at']:%Y-%m-%d %H:%M} · **{who}** · {FIELD_LABELS.get(name, name)}: "
+            st.markdown(f"{r['at']:%Y-%m-%d %H:%M} · **{md_line(who)}** · {FIELD_LABELS.get(name, name)}: "
                         f"{_value(name, r['old'])} → {_value(name, r['new'])}")
 
 
@@ -562,6 +762,7 @@ def main() -> None:
     companies = _companies(con, version)
     currencies = _currencies(con, version)
     _init_state(companies, currencies)
+    _saved_panel(Filters.from_widgets(st.session_state))
     _filter_widgets(companies, currencies, _departments(con, version))
     view = Filters.from_widgets(st.session_state)
     if st.session_state.get("jobs_sig", view.view_key()) != view.view_key():

@@ -10,10 +10,10 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from app import registry, runs, store, ui
+from app import registry, runs, saved_searches, store, ui
 from app import scrape_view as view
 from app.people import PermissionDenied
-from app.plain import md_escape
+from app.plain import md_escape, md_line
 from app.registry import RunSnapshot
 
 JOBS_PAGE = Path(__file__).resolve().parent / "jobs.py"
@@ -77,13 +77,13 @@ def render_status(snap: RunSnapshot) -> None:
     now = store.utcnow()
     if snap.running_now:
         status.markdown(f"**Running now** ({len(snap.running_now)}), longest first")
-        status.dataframe(view.running_frame(snap.running_now, now), hide_index=True,
+        status.dataframe(ui.table_data(view.running_frame(snap.running_now, now)), hide_index=True,
                          width="stretch", column_config={
                              "Running for (s)": st.column_config.NumberColumn(format="%.0f")})
     if snap.recent:
         status.markdown("**Recently finished**")
         frame = view.company_frame(snap.recent)
-        status.dataframe(frame, hide_index=True, width="stretch",
+        status.dataframe(ui.table_data(frame), hide_index=True, width="stretch",
                          column_config=company_columns(frame.columns[: len(COMPANY_LAYOUT)]))
     shown = snap.failed[:view.FAILED_SHOWN]
     failed = failed_list((r.name, r.ats, r.state, r.error) for r in shown)
@@ -111,7 +111,7 @@ def all_companies(snap: RunSnapshot) -> None:
                                    value=1, step=1, key="scrape_filter_page"))
     shown = view.page_of(rows, page)
     frame = view.company_frame(shown, store.utcnow())
-    st.dataframe(frame, hide_index=True, width="stretch",
+    st.dataframe(ui.table_data(frame), hide_index=True, width="stretch",
                  column_config=company_columns(frame.columns[: len(COMPANY_LAYOUT)]))
     first = (min(page, pages) - 1) * view.PAGE_SIZE
     st.caption(f"{len(rows)} of {len(snap.companies)} companies match"
@@ -136,6 +136,22 @@ def render_outcome(snap: RunSnapshot) -> None:
         st.page_link(JOBS_PAGE, label=f"See the {snap.jobs_closed} closed jobs",
                      icon=":material/event_busy:", query_params={"new": "closed"})
     st.page_link(JOBS_PAGE, label="All jobs", icon=":material/work:")
+    _saved_outcome(snap)
+
+
+def _saved_outcome(snap: RunSnapshot) -> None:
+    """The saved searches this run brought new (or closed) matches to, each a link to it."""
+    if snap.run_id is None:
+        return
+    found = saved_searches.run_outcome(ui.cursor(), snap.run_id)
+    if found.is_empty():
+        return
+    st.markdown("**Saved searches with news from this run**")
+    for r in found.iter_rows(named=True):
+        counts = ", ".join(f"{n} {what}" for n, what in ((r["new"], "new"),
+                                                          (r["closed"], "closed")) if n)
+        st.page_link(JOBS_PAGE, label=f"{md_line(r['name'])} · {counts}",
+                     icon=":material/bookmark:", query_params={"saved": str(r["search_id"])})
 
 
 def live_panel(was_running: bool) -> None:
@@ -226,7 +242,7 @@ HISTORY_COLUMNS = {
 
 def table(frame: pl.DataFrame, columns: dict[str, Any]) -> None:
     """``frame`` with only ``columns``, in their order and labels; missing values blank."""
-    st.dataframe(frame, hide_index=True, width="stretch", column_order=list(columns),
+    st.dataframe(ui.table_data(frame), hide_index=True, width="stretch", column_order=list(columns),
                  column_config=columns, placeholder="")
 
 

@@ -406,10 +406,11 @@ class Fetcher:
             raise RuntimeError("Fetcher used outside 'async with'")
         if not self._shared.allow_private:
             check_url_host(url)  # names are checked by the connector's GuardedResolver
-        # The host's slots first: holding a global slot while queueing for a busy host
-        # would idle the other hosts.
+        # The host's slot first: holding a global slot while queueing for a busy host
+        # would idle the other hosts. The shared gate last: a lease held while this process
+        # waits for a global slot would idle the host for every other process.
         shared = self._shared
-        async with shared.host_slot(url), shared.gate_slot(url), shared.slots:
+        async with shared.host_slot(url), shared.slots, shared.gate_slot(url):
             if self.requests == 0 and self._on_first_request is not None:
                 self._on_first_request()
             self.requests += 1

@@ -270,7 +270,7 @@ async def _jsonld(
     fetcher: Fetcher, target: Target, now: datetime, settings: FetchSettings
 ) -> list[Job]:
     """A careers page: its embedded ATS if any, else its JobPostings, else those of the
-    same-site job pages it links to (capped)."""
+    same-site job pages it links to (at most ``jsonld_follow_cap``: more fails the company)."""
     try:
         page = await fetcher.request("GET", target.endpoint)
     except FetchError as exc:
@@ -282,7 +282,12 @@ async def _jsonld(
     jobs = await asyncio.to_thread(_jsonld_jobs, html, target.board, page.url, now)
     if jobs:
         return jobs
-    links = job_links(html, page.url)[: settings.jsonld_follow_cap]
+    links = job_links(html, page.url)
+    if len(links) > settings.jsonld_follow_cap:
+        # The jobs behind the pages not followed are unknown: an 'ok' here would close them.
+        raise FetchError(target.endpoint, f"the careers page links {len(links)} job pages, more "
+                         f"than the {settings.jsonld_follow_cap} that are followed, so no job "
+                         "was closed: add the company by its ATS board URL if it has one")
     pages = await asyncio.gather(*(_follow(fetcher, u, target.board, now) for u in links))
     unread = [(url, found) for url, found in zip(links, pages, strict=True)
               if isinstance(found, FetchError)]

@@ -210,6 +210,7 @@ class Mode:
 
     name: str
     broker: str | None = None
+    batch: int = 0  # companies per task (0: the runner's choice, one each for small runs)
 
     def runner(self, **remote: Any) -> Any:
         """The runner for ``app.pipeline.run_scrape`` (None: its in-process default)."""
@@ -217,6 +218,7 @@ class Mode:
             return None
         from scraper.remote.client import RemoteRunner, RemoteSettings
 
+        remote.setdefault("batch", self.batch)
         return RemoteRunner(self.broker, RemoteSettings(**remote)).scrape
 
 
@@ -241,4 +243,5 @@ def _mode(request: pytest.FixtureRequest) -> Mode:
         return Mode(name)
     fixture = "one_worker" if name == "1 worker" else "two_workers"
     ws: WorkerSet = request.getfixturevalue(fixture)
-    return Mode(name, ws.broker)
+    # One worker gets a task per company, two get batches of 3: both ways are tested.
+    return Mode(name, ws.broker, batch=1 if name == "1 worker" else 3)

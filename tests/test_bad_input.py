@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -124,3 +125,76 @@ async def test_garbage_replies_give_one_short_line(garbage: list[str]) -> None:
                 await f.get_text(url)
             assert "\n" not in info.value.reason
             assert len(info.value.reason) < 250, info.value.reason
+
+
+def _upload_limit_mb() -> int:
+    from streamlit import config
+
+    return int(config.get_option("server.maxUploadSize"))
+
+
+def test_an_upload_over_the_limit_says_so(db_path: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from app.plain import md_escape
+    from tests.conftest import MAIN, named
+
+    limit = _upload_limit_mb()
+    at = named(AppTest.from_file(MAIN, default_timeout=30))
+    at.run()
+    at.switch_page("../pages/companies.py").run()
+    data = b"name,url\n" + b"x" * ((limit + 5) * 1024 * 1024)
+    at.file_uploader(key="import_file").set_value(("big.csv", data, "text/csv")).run()
+    [button] = [b for b in at.button if b.label == "Import"]
+    button.click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [md_escape(
+        f"big.csv is {limit + 5}.0 MB, over the limit of {limit} MB: split it and import the parts.")]
+
+
+@pytest.fixture
+def companies_app(tmp_path: Path) -> Iterator[str]:
+    from tests.test_browser import CHROMIUM, free_port, wait_healthy
+
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian chromium at /usr/bin/chromium")
+    port = free_port()
+    env = {**os.environ, "JOBSCRAPER_DB": str(tmp_path / "jobs.duckdb"),
+           "JOBSCRAPER_COMPANIES": str(tmp_path / "none.toml")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app/main.py", "--server.port", str(port)],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_healthy(base, server)
+        yield base
+    finally:
+        server.kill()
+        server.wait(10)
+
+
+@pytest.mark.browser
+def test_browser_upload_over_the_limit_is_named_as_such(companies_app: str, tmp_path: Path) -> None:
+    """The uploader refuses the file in the browser, so the server never sees it: clicking
+    Import must not just say "choose a file" to someone who chose one."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_browser import CHROMIUM
+
+    limit = _upload_limit_mb()
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"name,url\n" + b"x" * ((limit + 5) * 1024 * 1024))
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            page = browser.new_page()
+            page.goto(f"{companies_app}/companies")
+            page.get_by_role("button", name="Import", exact=True).wait_for(timeout=120_000)
+            page.locator("input[type=file]").set_input_files(big, timeout=120_000)
+            page.get_by_text(f"File must be {limit}.0MB or smaller.").wait_for(timeout=30_000)
+            page.get_by_role("button", name="Import", exact=True).click()
+            page.get_by_text(f"over the limit of {limit} MB").wait_for(timeout=30_000)
+        finally:
+            browser.close()

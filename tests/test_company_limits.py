@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -127,6 +128,35 @@ def test_half_unreadable_careers_page_closes_nothing(tmp_path: Path) -> None:
     con.close()
     assert [r[:2] for r in rows] == [(1, "ok"), (2, "failed")]
     assert rows[1][2:] == (0, 0)
+    assert open_jobs == (10,)
+
+
+async def test_more_job_pages_than_the_cap_fail_the_company_saying_so() -> None:
+    async with serve() as site:
+        [r] = await scrape([careers(site)], on_event=lambda e: None,
+                           settings=replace(FAST, jsonld_follow_cap=9))
+    assert (r.state, r.jobs) == ("failed", ())
+    assert r.error is not None
+    assert r.error.startswith("the careers page links 10 job pages, more than the 9 that are "
+                              "followed, so no job was closed")
+
+
+def test_careers_page_over_the_follow_cap_closes_nothing(tmp_path: Path) -> None:
+    con = connect(tmp_path / "jobs.duckdb")
+
+    async def run(cap: int) -> None:
+        async with serve() as site:
+            [company] = store.save_companies(con, [careers(site)])
+            run_id = store.start_run(con, "manual", 1)
+            await asyncio.to_thread(run_scrape, con, run_id, [company],
+                                    settings=replace(FAST, jsonld_follow_cap=cap))
+
+    asyncio.run(run(10))
+    asyncio.run(run(9))  # the same page, now linking one job page more than is followed
+    rows = con.execute("SELECT run_id, state, jobs_closed FROM run_results ORDER BY run_id").fetchall()
+    open_jobs = con.execute("SELECT count(*) FROM jobs WHERE closed_at IS NULL").fetchone()
+    con.close()
+    assert rows == [(1, "ok", 0), (2, "failed", 0)]
     assert open_jobs == (10,)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import subprocess
 import sys
 import threading
@@ -143,6 +144,44 @@ def test_per_host_limit_holds_for_all_workers_together(
     assert counting.max_in_flight[port] == 2
 
 
+def test_host_leases_hold_the_limit_across_processes_and_serve_several_requests(
+    redis_server: RedisServer,
+) -> None:
+    import redis.asyncio as aioredis
+
+    from scraper.remote.slots import RedisHostGate
+
+    async def main() -> tuple[int, int]:
+        url = redis_server.url.rsplit("/", 1)[0] + "/5"
+        clients = [aioredis.from_url(url) for _ in range(2)]  # two worker processes
+        gates = [RedisHostGate(c, per_host=3, timeout_s=5.0) for c in clients]
+        own = [asyncio.Semaphore(3) for _ in gates]  # each process's own per-host limit
+        holding = peak = 0
+
+        async def request(i: int) -> None:
+            nonlocal holding, peak
+            async with own[i % 2], gates[i % 2].slot(("example.org", 443)):
+                holding += 1
+                peak = max(peak, holding)
+                await asyncio.sleep(0.01)
+                holding -= 1
+
+        before = await clients[0].info("commandstats")
+        await asyncio.gather(*(request(i) for i in range(120)))
+        after = await clients[0].info("commandstats")
+        for c in clients:
+            await c.aclose()
+
+        def leases(stats: dict[str, Any]) -> int:  # ZADD: one per lease Redis granted
+            return int(stats.get("cmdstat_zadd", {}).get("calls", 0))
+
+        return peak, leases(after) - leases(before)
+
+    peak, granted = asyncio.run(main())
+    assert peak == 3  # never more than the limit, though each process alone allows 3
+    assert 3 <= granted < 120 / 4  # a lease served several requests of its process
+
+
 def test_oversized_result_is_refused_with_a_clear_error(
     con: duckdb.DuckDBPyConnection, sim: Simulator, one_worker: WorkerSet
 ) -> None:
@@ -226,8 +265,9 @@ def test_killed_worker_companies_go_to_the_other_worker_or_fail_worker_lost(
                 victim.kill()  # kill -9 while it runs companies
 
         run_id = store.start_run(con, "test", len(companies))
+        batches = RemoteRunner(broker, RemoteSettings(batch=2))  # lost batches are sent again
         summary = run_scrape(con, run_id, companies, settings=FEW_DETAILS,
-                             on_progress=on_progress, runner=RemoteRunner(broker).scrape)
+                             on_progress=on_progress, runner=batches.scrape)
         assert killed.is_set() and summary.state == "finished"
         assert summary.companies_ok == len(companies)  # every one redelivered, none lost
         requeued = {p.company.board for p in progress if p.state == "queued"}
@@ -250,6 +290,75 @@ def test_killed_worker_companies_go_to_the_other_worker_or_fail_worker_lost(
     finally:
         for w in workers:
             w.stop()
+
+
+def test_cancel_stops_batches_running_and_queued_at_once(
+    con: duckdb.DuckDBPyConnection, redis_server: RedisServer, tmp_path: Path
+) -> None:
+    broker = redis_server.url.rsplit("/", 1)[0] + "/4"
+    many = Simulator(boards=48, latency_ms=300).start()
+    # One request in flight each: a worker takes 4 companies at once and 2 batches more; the
+    # rest stay queued. Uncancelled, this run takes over 20 s.
+    workers = start_workers(broker, tmp_path, 2, concurrency=1)
+    try:
+        companies = good(con, many)
+        cancel = threading.Event()
+        cancelled_at: list[float] = []
+
+        def on_progress(p: CompanyProgress) -> None:
+            if p.state == "ok" and not cancel.is_set():
+                cancelled_at.append(time.monotonic())
+                cancel.set()
+
+        run_id = store.start_run(con, "test", len(companies))
+        runner = RemoteRunner(broker, RemoteSettings(batch=4))
+        summary = run_scrape(con, run_id, companies, settings=FetchSettings(timeout_s=30.0),
+                             on_progress=on_progress, cancel=cancel, runner=runner.scrape)
+        took = time.monotonic() - cancelled_at[0]
+    finally:
+        for w in workers:
+            w.stop()
+        many.stop()
+    assert summary.state == "cancelled" and summary.companies_ok >= 1
+    assert summary.companies_cancelled >= len(companies) // 2
+    assert summary.companies_ok + summary.companies_cancelled == len(companies)
+    assert took < 4.0, took  # the issue asks for 2 s; a busy machine gets some slack
+
+
+def test_a_worker_stopped_warm_finishes_what_it_runs_and_the_rest_goes_on(
+    con: duckdb.DuckDBPyConnection, slow_sim: Simulator, redis_server: RedisServer,
+    tmp_path: Path,
+) -> None:
+    broker = redis_server.url.rsplit("/", 1)[0] + "/6"
+    workers = start_workers(broker, tmp_path, 2, concurrency=2)
+    try:
+        companies = good(con, slow_sim)
+        stopping, survivor = workers
+        progress: list[CompanyProgress] = []
+        stopped = threading.Event()
+
+        def on_progress(p: CompanyProgress) -> None:
+            progress.append(p)
+            if p.state == "running" and p.worker == stopping.name and not stopped.is_set():
+                stopped.set()
+                assert stopping.proc is not None
+                stopping.proc.send_signal(signal.SIGTERM)  # Celery's warm shutdown
+
+        run_id = store.start_run(con, "test", len(companies))
+        runner = RemoteRunner(broker, RemoteSettings(batch=2))
+        summary = run_scrape(con, run_id, companies, settings=FEW_DETAILS,
+                             on_progress=on_progress, runner=runner.scrape)
+        assert stopping.proc is not None and stopping.proc.wait(30) == 0
+    finally:
+        for w in workers:
+            w.stop()
+    assert stopped.is_set() and summary.state == "finished"
+    assert summary.companies_ok == len(companies)
+    finished_there = {p.company.board for p in progress if p.state == "ok"
+                      and p.worker == stopping.name}
+    assert finished_there, "the stopped worker finished what it was running"
+    assert not [p for p in progress if p.state == "queued"]  # nothing had to be sent again
+    assert {p.company.board for p in progress if p.state == "ok"} == {c.board for c in companies}
 
 
 def test_broker_lost_mid_run_fails_the_run_and_keeps_what_was_saved(
@@ -293,20 +402,26 @@ def test_tasks_and_results_are_json_and_pickle_is_refused(one_worker: WorkerSet)
     client.set(common.run_state_key(key), "running", ex=60)
     company = {"name": "X", "ats": "greenhouse", "board": "x",
                "url": f"http://127.0.0.1:{free_port()}/v1/boards/x/jobs"}
-    args = [key, company, {"timeout_s": 1.0, "retries": 1}, "2026-11-02T09:00:00+00:00", 10**6]
-    ok = capp.send_task(common.TASK_NAME, args=args, task_id=common.task_id(key, 0, 0),
-                        queue=common.QUEUE)
-    bad = capp.send_task(common.TASK_NAME, args=args, task_id=common.task_id(key, 1, 0),
-                         queue=common.QUEUE, serializer="pickle")
-    raw_key = capp.backend.get_key_for_task(ok.id)
+    args = [key, [[0, company]], {"timeout_s": 1.0, "retries": 1}, "2026-11-02T09:00:00+00:00",
+            10**6]
+    capp.send_task(common.TASK_NAME, args=args, task_id=common.task_id(key, 0),
+                   queue=common.QUEUE)
+    capp.send_task(common.TASK_NAME, args=args, task_id=common.task_id(key, 1),
+                   queue=common.QUEUE, serializer="pickle")
+    events_key = common.run_events_key(key)
+    events: list[dict[str, Any]] = []
     deadline = time.monotonic() + 30
-    while client.get(raw_key) is None and time.monotonic() < deadline:
-        time.sleep(0.1)
-    meta = json.loads(client.get(raw_key) or b"null")  # plain JSON in Redis
-    assert meta["status"] == "SUCCESS" and meta["result"]["state"] == "failed"
-    assert "cannot connect" in meta["result"]["error"]
+    while not any(e["kind"] == "result" for e in events) and time.monotonic() < deadline:
+        raw = client.blpop([events_key], timeout=0.2)
+        if raw:
+            events.append(json.loads(raw[1]))  # plain JSON in Redis
+    [result] = [e for e in events if e["kind"] == "result"]
+    assert (result["task"], result["index"], result["result"]["state"]) == \
+        (common.task_id(key, 0), 0, "failed")
+    assert "cannot connect" in result["result"]["error"]
     time.sleep(1.0)
-    assert client.get(capp.backend.get_key_for_task(bad.id)) is None  # never run
+    later = [json.loads(e) for e in client.lrange(events_key, 0, -1)]
+    assert not any(e["task"] == common.task_id(key, 1) for e in events + later)  # never run
     assert "ContentDisallowed" in one_worker.workers[0].log() or \
         "Refusing to deserialize" in one_worker.workers[0].log()
 

@@ -13,7 +13,7 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from app import store
+from app import store, ui
 from app.db import connect
 from scraper.models import Company, CompanyResult, Job
 from tests.conftest import MAIN, named
@@ -417,3 +417,13 @@ def test_the_grids_own_page_only_download_is_hidden(seeded: Path) -> None:
     at = open_jobs()
     styles = [h.value for h in at.html if h.value.startswith("<style>")]
     assert any("[aria-label='Download as CSV'] {display: none;}" in s for s in styles)
+
+
+def test_tables_go_to_streamlit_as_arrow_with_plain_lists() -> None:
+    import pyarrow as pa
+
+    frame = pl.DataFrame({"title": ["a", None], "locations": [["Berlin"], ["Paris", "Remote"]]})
+    table = ui.table_data(frame)
+    assert isinstance(table, pa.Table)
+    assert table.schema.field("locations").type == pa.list_(pa.large_string())
+    assert table.to_pylist() == frame.to_dicts()

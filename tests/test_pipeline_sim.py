@@ -189,6 +189,25 @@ def test_cancel_ends_the_run_and_keeps_what_finished(
     assert (progress[-1].state, progress[-1].error) == ("cancelled", "cancelled")
 
 
+def test_a_company_past_its_deadline_fails_in_either_mode(
+    con: duckdb.DuckDBPyConnection, sim: Simulator, mode2: Mode
+) -> None:
+    # JOBSCRAPER_COMPANY_TIMEOUT_S travels with the fetch settings: workers apply it too.
+    quick = saved_companies(con, sim, failing=False)[:2]
+    slow = [c for c in saved_companies(con, sim, failing=True) if c.board == "slow-timeout"]
+    progress: list[CompanyProgress] = []
+    run_id = store.start_run(con, "test", 3)
+    settings = FetchSettings(timeout_s=30.0, company_deadline_s=1.0)
+    summary = run_scrape(con, run_id, quick + slow, settings=settings,
+                         on_progress=progress.append, runner=mode2.runner())
+    assert (summary.companies_ok, summary.companies_failed) == (2, 1)
+    [late] = [p for p in progress if p.state == "failed"]
+    assert late.company.board == "slow-timeout" and late.error is not None
+    assert late.error.startswith("gave up after 1 s, the deadline of one company "
+                                 "(JOBSCRAPER_COMPANY_TIMEOUT_S): 1 request sent, 1 waiting for "
+                                 f"an answer (e.g. GET {slow[0].url}"), late.error
+
+
 def test_cli_scrape_prints_a_line_per_company_and_a_summary(
     tmp_path: Path, sim: Simulator, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch, mode2: Mode,

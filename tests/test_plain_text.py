@@ -122,6 +122,56 @@ def test_companies_delete_warning_and_check_show_the_name_as_text(db_path: Path)
     assert_escaped([w.value for w in at.warning], text)
 
 
+# A name as typed in "Your name" (at most 80 characters) and notes, both team-typed.
+TYPED_NAME = "**Ann** ![x](http://127.0.0.1:9/p.png) :red[x] $y$"
+
+
+def test_team_typed_names_and_notes_show_as_text_in_conflicts_history_and_sidebar(
+    db_path: Path,
+) -> None:
+    from tests.test_people_pages import B2, click, field, save, session
+    from tests.test_queries import seed_known_jobs
+
+    con = connect(db_path)
+    seed_known_jobs(con)
+    con.close()
+    notes = HOSTILE.format(pixel="127.0.0.1:9")
+    a = session("jobs", TYPED_NAME, {"job": B2})
+    b = session("jobs", "Ben", {"job": B2})
+    field(a, "text_area", "jobs_edit_notes").input(notes)
+    save(a)
+    field(b, "text_area", "jobs_edit_notes").input("Ben " + notes)
+    save(b)
+    [warning] = b.warning
+    assert_escaped([warning.value], TYPED_NAME)
+    assert_escaped([warning.value], notes)
+    click(b, "Keep theirs")
+    b.run()
+    [history] = [e for e in b.expander if e.label.startswith("History")]
+    assert_escaped([m.value for m in history.markdown], TYPED_NAME)
+    assert_escaped([m.value for m in history.markdown], notes)
+    assert_escaped([c.value for c in a.sidebar.caption], TYPED_NAME)
+
+
+def test_team_typed_company_names_show_as_text_in_a_rename_conflict(db_path: Path) -> None:
+    from tests.test_companies_page import ACME
+    from tests.test_people_pages import click, session
+
+    con = connect(db_path)
+    [acme] = store.save_companies(con, [ACME])
+    con.close()
+    theirs, mine = "**Acme** :red[x]", "[Acme](http://127.0.0.1:9/) $y$"
+    a = session("companies", TYPED_NAME)
+    b = session("companies", "Ben")
+    a.text_input(key=f"name_{acme.company_id}").input(theirs)
+    click(a, "Rename")
+    b.text_input(key=f"name_{acme.company_id}").input(mine)
+    click(b, "Rename")
+    [warning] = b.warning
+    for text in (TYPED_NAME, theirs, mine):
+        assert_escaped([warning.value], text)
+
+
 class Pixel:
     """A local server counting every request a browser makes to it."""
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -117,14 +116,15 @@ def test_second_tab_sees_the_run_and_cannot_start_another(fake: FakePipeline) ->
     click(a, "Start scrape")
     assert toasts(a) == ["Scrape started"]
     assert toast_icons(a) == [":material/play_circle:"]
-    assert re.fullmatch(r":material/sync: Scrape running: [0-2]/2 companies",
-                        a.sidebar.caption[0].value), "the clicking tab's sidebar shows the run"
+    # On Scraping the sidebar says a run is on and leaves its progress to the live panel
+    # (issue 11: one poll a second less per tab).
+    assert a.sidebar.caption[0].value == ":material/sync: Scrape running: its progress is on this page"
     assert fake.progressed.wait(10)
 
     b.run()
     assert not b.exception
     assert b.status[0].label == "Run #1 (manual) running: 2/2 companies"
-    assert b.sidebar.caption[0].value == ":material/sync: Scrape running: 2/2 companies"
+    assert b.sidebar.caption[0].value == ":material/sync: Scrape running: its progress is on this page"
     click(b, "Start scrape")
     assert toasts(b) == ["A scrape is already running"]
     assert run_rows() == [(1, "manual", "running")]

@@ -18,7 +18,7 @@ from app.db import connect
 from app.pipeline import Writer
 from app.queries import JobFilters
 from app.search import SearchIndex, SearchIndexError
-from app.search.index import STATE_FILE
+from app.search.index import BULK_BUFFER_LIMIT, STATE_FILE
 from scraper.models import Company, CompanyResult, Job
 
 ACME = Company("Acme", "greenhouse", "acme", "https://boards.greenhouse.io/acme")
@@ -434,3 +434,33 @@ def test_jobs_saved_after_the_index_match_nothing_until_indexed(
     assert hits.negated
     assert "acme:9" not in found(fresh_db, indexed, "engineer")
     assert queries.jobs_count(fresh_db, JobFilters(search="engineer"), hits=hits) == 5
+
+
+def test_rebuild_caps_duckdbs_buffer_pool_while_streaming_and_restores_it(
+        fresh_db: duckdb.DuckDBPyConnection, companies: tuple[Company, Company]) -> None:
+    # A full rebuild streams every description: with DuckDB's default limit (80 % of RAM)
+    # the scan would leave the whole table cached in the process (GBs at a million jobs).
+    acme, beta = companies
+    save(fresh_db, [CompanyResult(acme, "ok", ACME_JOBS), CompanyResult(beta, "ok", BETA_JOBS)])
+    def limit() -> str:
+        [(value,)] = fresh_db.execute("SELECT current_setting('memory_limit')").fetchall()
+        return str(value)
+
+    before = limit()
+    seen: list[str] = []
+    index = search.open_index(":memory:")
+    index.rebuild(fresh_db, on_progress=lambda done, total: seen.append(limit()))
+    assert seen and set(seen) == {limit_of(BULK_BUFFER_LIMIT)}
+    assert limit() == before == limit_of(None)  # the default, not its rounding
+    fresh_db.execute("SET memory_limit = '3GB'")
+    index.rebuild(fresh_db)
+    assert limit() == limit_of("3GB")
+    assert found(fresh_db, index, "kubernetes") == ["acme:1", "acme:2"]
+
+
+def limit_of(value: str | None) -> str:
+    con = duckdb.connect()
+    if value is not None:
+        con.execute("SET memory_limit = ?", [value])
+    [(shown,)] = con.execute("SELECT current_setting('memory_limit')").fetchall()
+    return str(shown)

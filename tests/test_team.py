@@ -12,8 +12,9 @@ from datetime import datetime
 import duckdb
 import pytest
 
-from app import activity, team
+from app import activity, saved_searches, team
 from app import companies as co
+from app.jobs_view import Filters
 from app.people import ANONYMOUS, PermissionDenied, parse_admins, resolve
 from app.registry import ScrapeRegistry
 from app.store import StoreError
@@ -298,6 +299,12 @@ def test_every_kind_of_change_writes_exactly_one_activity_row(
     step("company.import")
     team.delete_company(con, ALICE, other.company_id, keep_jobs=False)
     step("company.delete")
+    saved = saved_searches.save_search(con, ALICE, "Backend", Filters(q="backend"))
+    step("search.save")
+    saved_searches.update_search(con, ALICE, saved.search_id, name="Backend, Berlin")
+    step("search.edit")
+    saved_searches.delete_search(con, ALICE, saved.search_id)
+    step("search.delete")
     reg = ScrapeRegistry(con, poll_s=60, pipeline=blocking_pipeline(threading.Event()))
     try:
         reg.set_schedule(60, ALICE)

@@ -17,7 +17,8 @@ import os
 import shutil
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,8 +43,15 @@ HITS_SCHEMA = {"doc_key": pl.Int64, "score": pl.Float32}
 _BATCH_ROWS = 2_000
 _DELETE_CHUNK = 20_000
 _CACHED_QUERIES = 4
+# DuckDB's buffer pool while a bulk (re)index streams every job's text: without a cap the
+# scan leaves the whole table cached (DuckDB's default limit is 80 % of RAM), which at a
+# million 5 KB descriptions is ~2.4 GB on top of tantivy's writer heap.
+BULK_BUFFER_LIMIT = "128MB"
 # Above this many matches, when they are most of the index, hits are given as the misses.
 NEGATE_ABOVE = 100_000
+# keys_matching: keys at most _KEY_GAP apart, _KEY_RUN or more of them, are asked as a range.
+_KEY_GAP = 4
+_KEY_RUN = 16
 
 # (documents done, documents to do): called from the thread doing the work.
 ProgressHandler = Callable[[int, int], None]
@@ -215,7 +223,8 @@ class SearchIndex:
             [(total,)] = con.execute("SELECT count(*) FROM jobs").fetchall()
             writer = self._writer(bulk=True)
             writer.delete_all_documents()
-            done = self._add(writer, con, None, int(total), on_progress)
+            with _lean_buffer(con):
+                done = self._add(writer, con, None, int(total), on_progress)
             self._commit(writer)
             self.damaged = False
             self._record(print_)
@@ -237,9 +246,11 @@ class SearchIndex:
             gone = theirs.join(ours, on="doc_key", how="anti")["doc_key"]
             if todo.len() > max(ours.height // 2, 10_000):  # most changed: start afresh
                 return self.rebuild(con, on_progress)
-            writer = self._writer(bulk=todo.len() > 10_000)
+            bulk = todo.len() > 10_000
+            writer = self._writer(bulk=bulk)
             self._delete(writer, [*todo.to_list(), *gone.to_list()])
-            done = self._add(writer, con, todo, todo.len(), on_progress)
+            with _lean_buffer(con) if bulk else _nothing():
+                done = self._add(writer, con, todo, todo.len(), on_progress)
             self._commit(writer)
             self._record(print_)
             return done + gone.len()
@@ -391,6 +402,19 @@ class SearchIndex:
         self._generation += 1
         self._cache.clear()
 
+    @classmethod
+    def of_rows(cls, rows: Sequence[dict[str, Any]]) -> SearchIndex:
+        """An in-memory index of just ``rows`` (each: ``key`` (doc_key), ``seen``, and the
+        text fields by their index names), built as the database's index builds its
+        documents: the same schema, analyzer and queries, so it matches the same jobs."""
+        index = cls(None)
+        if rows:
+            writer = index._writer(bulk=False)
+            for row in rows:
+                writer.add_document(_document(row))
+            index._commit(writer)
+        return index
+
     # -- reading --------------------------------------------------------------------------
 
     def _index_pairs(self) -> pl.DataFrame:
@@ -435,6 +459,52 @@ class SearchIndex:
             self._cache.popitem(last=False)
         return result
 
+    def keys_matching(self, queries: Sequence[ParsedQuery], keys: Sequence[int],
+                      ) -> list[list[int]]:
+        """For each of ``queries`` (none empty), which of the documents ``keys`` it matches:
+        each query intersected with just those keys, so the cost follows their number more
+        than the index's size."""
+        searcher = self._index.searcher()
+        if not keys or not searcher.num_docs:
+            return [[] for _ in queries]
+        only, most = self._keys_query(keys)
+        wanted = set(keys)
+        out = []
+        for parsed in queries:
+            query = tantivy.Query.boolean_query([
+                (tantivy.Occur.Must, to_tantivy(parsed, self.schema)),
+                (tantivy.Occur.Must, only)])
+            hits = searcher.search(query, most, count=False).hits
+            out.append([k for k in searcher.fast_field_values("key", [a for _, a in hits])
+                        if isinstance(k, int) and k in wanted])
+        return out
+
+    def _keys_query(self, keys: Sequence[int]) -> tuple[tantivy.Query, int]:
+        """Documents with one of ``keys`` or near them, and how many at most: runs of nearby
+        keys (a run's new jobs) as key ranges, which tantivy answers from the fast field in
+        microseconds; the scattered rest as a term set (milliseconds). The caller drops the
+        near misses."""
+        ordered = sorted(set(keys))
+        ranges: list[tuple[int, int]] = []
+        single: list[int] = []
+        start = 0
+        for i in range(1, len(ordered) + 1):
+            if i < len(ordered) and ordered[i] - ordered[i - 1] <= _KEY_GAP:
+                continue
+            run = ordered[start:i]
+            if len(run) >= _KEY_RUN:
+                ranges.append((run[0], run[-1]))
+            else:
+                single.extend(run)
+            start = i
+        parts = [(tantivy.Occur.Should, tantivy.Query.range_query(
+            self.schema, "key", tantivy.FieldType.Integer, lo, hi)) for lo, hi in ranges]
+        if single:
+            parts.append((tantivy.Occur.Should,
+                          tantivy.Query.term_set_query(self.schema, "key", single)))
+        return (tantivy.Query.boolean_query(parts),
+                sum(hi - lo + 1 for lo, hi in ranges) + len(single))
+
     def _hits(self, query: tantivy.Query) -> SearchHits:
         searcher = self._index.searcher()
         docs = searcher.num_docs
@@ -455,6 +525,49 @@ class SearchIndex:
         return SearchHits(pl.DataFrame({"doc_key": keys}, schema={"doc_key": pl.Int64}),
                           negated=True, best=lambda k: _best(self._index.searcher(), query, k),
                           max_key=max_key, total=matches)
+
+
+def _unrounded(shown: str) -> str:
+    """A memory setting as read back ("2.6 GiB", cut to 0.1 of a unit) as a value to set
+    that reads back the same: the middle of the 0.1 it was cut from."""
+    number, _, unit = shown.partition(" ")
+    try:
+        return f"{float(number) + 0.05:.2f} {unit}".rstrip()
+    except ValueError:
+        return shown
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
+
+
+@contextmanager
+def _lean_buffer(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Cap DuckDB's buffer pool at ``BULK_BUFFER_LIMIT`` while a bulk index streams the
+    table, then restore the limit it had. The limit is the database's, so queries running
+    meanwhile get the smaller pool too (they spill rather than fail); a rebuild is rare."""
+    [(before,)] = con.execute("SELECT current_setting('memory_limit')").fetchall()
+    try:
+        con.execute(f"SET memory_limit = '{BULK_BUFFER_LIMIT}'")
+    except duckdb.Error as exc:  # buffers pinned by a running query: index as things are
+        log.info("search index: could not cap DuckDB's memory for the rebuild: %s", exc)
+        yield
+        return
+    try:
+        yield
+    finally:
+        try:
+            # The setting reads back rounded down to 0.1 of a unit: reset the default rather
+            # than set its rounding, so rebuild after rebuild does not shrink the pool.
+            [(default,)] = duckdb.connect().execute(
+                "SELECT current_setting('memory_limit')").fetchall()
+            if before == default:
+                con.execute("RESET memory_limit")
+            else:
+                con.execute("SET memory_limit = ?", [_unrounded(before)])
+        except duckdb.Error:
+            log.exception("search index: could not restore DuckDB's memory_limit %s", before)
 
 
 def _best(searcher: tantivy.Searcher, query: tantivy.Query, k: int) -> pl.DataFrame:

@@ -7,9 +7,9 @@ pipeline; workers (``worker``) fetch and parse only. Nothing here imports Stream
 
 What goes through Redis (``common`` names the keys)::
 
-    app ──task per company (JSON)──▶ queue "jobscraper" ──▶ worker
-    app ◀──"claimed" / "started" events (a list per run)──── worker
-    app ◀──the CompanyResult (JSON, Celery's result backend)── worker
+    app ──task per batch of companies (JSON)──▶ queue "jobscraper" ──▶ worker
+    app ◀──"claimed" (a task), "started" and each CompanyResult (JSON) ── worker
+            (one list per run: the workers push, the app pops; no result backend)
     app ──run state: running / cancelled / ended──▶ worker (polled: cancel)
     worker ──heartbeat key with a TTL──▶ app (workers online, worker lost)
     workers ⇄ per-host slot leases (JOBSCRAPER_PER_HOST for all workers together)

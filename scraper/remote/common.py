@@ -11,13 +11,15 @@ if TYPE_CHECKING:
     import redis
     from celery import Celery
 
-TASK_NAME = "jobscraper.scrape_company"
+TASK_NAME = "jobscraper.scrape_batch"
 QUEUE = "jobscraper"
 PREFIX = "jobscraper:"
 RUN_TTL_S = 24 * 3600
-RESULT_TTL_S = 3600
 DEFAULT_MAX_RESULT_BYTES = 64 * 2**20
 REDIS_TIMEOUT_S = 5.0
+# Pool threads of a worker: each hands one batch to the worker's event loop and waits until
+# its companies are admitted there; two keep the next batch ready while one waits.
+FEEDERS = 2
 
 
 class BrokerUrlError(ValueError):
@@ -71,22 +73,23 @@ def redis_client(url: str, timeout_s: float = REDIS_TIMEOUT_S) -> redis.Redis:
 
 
 def make_celery(url: str) -> Celery:
-    """The Celery app of both sides: Redis as broker and result backend, JSON only."""
+    """The Celery app of both sides: Redis as the broker, JSON only. No result backend:
+    workers push each company's result on its run's event list (scraper.remote.worker)."""
     from celery import Celery
 
-    app = Celery("jobscraper", broker=url, backend=url, set_as_current=False)
+    app = Celery("jobscraper", broker=url, set_as_current=False)
     app.conf.update(
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],  # a pickled message is refused, never loaded
         result_accept_content=["json"],
+        task_ignore_result=True,
         task_default_queue=QUEUE,
-        task_acks_late=True,  # a killed worker's task stays in Redis, not lost
+        task_acks_late=True,  # acked once its companies are admitted (see worker.py)
         worker_prefetch_multiplier=1,  # reserve only what the pool is about to run
         worker_pool="threads",  # tasks share the worker's event loop (scraper.remote.worker)
-        worker_concurrency=2 * worker_concurrency(),
+        worker_concurrency=FEEDERS,
         worker_hijack_root_logger=False,
-        result_expires=RESULT_TTL_S,
         broker_connection_timeout=3,
         broker_connection_retry_on_startup=True,
         broker_transport_options={"visibility_timeout": 3600},
@@ -120,13 +123,12 @@ def host_key(host: str, port: int | None) -> str:
     return f"{PREFIX}host:{host}:{port or ''}"
 
 
-def task_id(run_key: str, index: int, attempt: int) -> str:
-    return f"{run_key}.{index}.{attempt}"
+def task_id(run_key: str, seq: int) -> str:
+    """The id of the run's ``seq``-th task (a batch of companies)."""
+    return f"{run_key}.{seq}"
 
 
-def parse_task_id(tid: str) -> tuple[str, int, int] | None:
-    """(run key, company index, attempt) of one of our task ids, or None."""
-    parts = tid.rsplit(".", 2)
-    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
-        return None
-    return parts[0], int(parts[1]), int(parts[2])
+def run_of_task(tid: str) -> str | None:
+    """The run key of one of our task ids, or None."""
+    run_key, _, seq = tid.rpartition(".")
+    return run_key if run_key and seq.isdigit() else None

@@ -1,14 +1,17 @@
-"""The Celery worker: fetch and parse one company per task, nothing else (no database).
+"""The Celery worker: fetch and parse batches of companies, nothing else (no database).
 
     jobscraper worker [--concurrency N] [--broker URL]
     celery -A scraper.remote.worker worker        # the same, configured from the environment
 
-Tasks run in a thread pool (2 x N threads) and share one event loop per worker process, with
-one Fetcher per run: N requests in flight per worker (``--concurrency``, else
+A task is a batch of companies of one run. Its companies run on the worker process's one
+event loop, with one Fetcher per run: N requests in flight per worker (``--concurrency``, else
 ``JOBSCRAPER_CONCURRENCY``, default 16), ``JOBSCRAPER_PER_HOST`` per host across all workers
-(``slots``). The worker announces itself with a heartbeat key; a task reports 'claimed' when
-the worker receives it and 'started' when its first request is sent; its return value (JSON)
-is the company's result, or a failure when over the run's size cap.
+(``slots``). At most ``ADMIT_PER_SLOT`` x N companies are under way at once: a task returns
+once all its companies are admitted, so a busy worker takes no more tasks and the queue goes
+to the workers with room. Each company's 'started' and its result (JSON, refused when over the
+run's size cap) are pushed on the run's event list as they happen, a few per Redis round
+trip; the app pops them. The worker announces itself with a heartbeat key and says 'claimed'
+when it receives a task.
 """
 
 from __future__ import annotations
@@ -35,15 +38,19 @@ from scraper.fetch import Fetcher, FetchSettings, human_bytes
 from scraper.models import Company, CompanyResult, ScrapeEvent
 from scraper.remote import common
 from scraper.remote.slots import RedisHostGate
-from scraper.remote.wire import decode_company, decode_settings, encode_result
+from scraper.remote.wire import WireError, decode_company, decode_settings, encode_result
 from scraper.runner import scrape_one
 
 log = logging.getLogger(__name__)
 
 BROKER_ENV = "JOBSCRAPER_BROKER"
 HEARTBEAT_ENV = "JOBSCRAPER_HEARTBEAT_S"
-RUN_IDLE_S = 60.0  # a run's Fetcher is closed this long after its last task
+RUN_IDLE_S = 60.0  # a run's Fetcher is closed this long after its last company
 WATCH_S = 0.2  # how often a worker checks a run's state (cancel)
+ADMIT_PER_SLOT = 4  # companies under way per request slot: enough to keep every slot busy
+FLUSH_S = 0.005  # events wait this long to share a round trip with the next ones
+RETRY_PUSH_S = 0.5  # events that could not be pushed are tried again this often
+DRAIN_S = 60.0  # a warm shutdown waits this long for the companies under way
 
 
 def _broker_from_env() -> str:
@@ -55,7 +62,7 @@ app = common.make_celery(_broker_from_env())
 
 @dataclass
 class _Run:
-    """A run as one worker process sees it: its Fetcher, its cancel signal, its tasks."""
+    """A run as one worker process sees it: its Fetcher, its cancel signal, its companies."""
 
     fetcher: Fetcher
     cancel: threading.Event
@@ -74,6 +81,9 @@ class Engine:
         self.sync = common.redis_client(broker)
         self.loop = asyncio.new_event_loop()
         self._runs: dict[str, _Run] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._outbox: dict[str, list[str]] = {}  # run events key -> events not yet pushed
+        self._flushing = False
         self._ready = threading.Event()
         threading.Thread(target=self._serve, name="jobscraper-worker-loop", daemon=True).start()
         self._ready.wait()
@@ -83,35 +93,108 @@ class Engine:
         self.redis = aioredis.from_url(self.broker, socket_connect_timeout=3,
                                        socket_timeout=common.REDIS_TIMEOUT_S)
         self._lock = asyncio.Lock()
+        self._admit = asyncio.Semaphore(ADMIT_PER_SLOT * self.concurrency)
         self._ready.set()
         self.loop.run_forever()
 
-    def scrape(self, tid: str, run_key: str, company: Company, settings: FetchSettings,
-               now: datetime, max_bytes: int) -> dict[str, Any]:
-        """Run one company on the loop and wait for its encoded result (from a pool thread)."""
-        coro = self._scrape(tid, run_key, company, settings, now, max_bytes)
+    def scrape_batch(self, tid: str, run_key: str, items: list[Any], settings: FetchSettings,
+                     now: datetime, max_bytes: int) -> int:
+        """Admit a batch's companies on the loop (from a pool thread); return their number once
+        every one is under way or done. Their results are pushed as they come."""
+        coro = self._batch(tid, run_key, items, settings, now, max_bytes)
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
 
-    async def _scrape(self, tid: str, run_key: str, company: Company, settings: FetchSettings,
-                      now: datetime, max_bytes: int) -> dict[str, Any]:
-        if not await self._wanted(run_key):
+    async def _batch(self, tid: str, run_key: str, items: list[Any], settings: FetchSettings,
+                     now: datetime, max_bytes: int) -> int:
+        companies = [_item(x) for x in items]
+        try:
+            wanted = await self._wanted(run_key)
+            run = await self._run(run_key, settings) if wanted else None
+        except (aioredis.RedisError, OSError) as exc:
+            why = common.hide_password(f"{type(exc).__name__}: {exc}", self.broker)
+            for index, _ in companies:
+                self._send(run_key, {"kind": "result", "task": tid, "index": index,
+                                     "worker": self.name, "error": f"Redis: {why}"})
+            return 0
+        if run is None:
             # Cancelled, ended, or a stale redelivery of a run long over: do no work.
-            return encode_result(CompanyResult(company, "cancelled", error="cancelled"))
-        run = await self._run(run_key, settings)
-        run.active += 1
-        pushes: list[asyncio.Future[Any]] = []
+            for index, company in companies:
+                if company is not None:
+                    cancelled = CompanyResult(company, "cancelled", error="cancelled")
+                    self._send_result(run_key, tid, index, cancelled, max_bytes)
+            return 0
+        for index, company in companies:
+            if company is None:
+                self._send(run_key, {"kind": "result", "task": tid, "index": index,
+                                     "worker": self.name, "error": "unreadable company"})
+                continue
+            await self._admit.acquire()
+            if self._runs.get(run_key) is not run and not run.cancel.is_set():
+                run = await self._run(run_key, settings)  # closed while idle (another run's turn)
+            run.active += 1
+            task = asyncio.create_task(self._company(run, run_key, tid, index, company, now,
+                                                     max_bytes))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return len(companies)
 
+    async def _company(self, run: _Run, run_key: str, tid: str, index: int, company: Company,
+                       now: datetime, max_bytes: int) -> None:
         def on_event(event: ScrapeEvent) -> None:
             if event.kind == "started":
-                pushes.append(asyncio.ensure_future(self._push(run_key, "started", tid)))
+                self._send(run_key, {"kind": "started", "task": tid, "index": index,
+                                     "worker": self.name})
 
         try:
-            result = await scrape_one(run.fetcher, company, on_event=on_event, now=now)
-            await asyncio.gather(*pushes, return_exceptions=True)
+            if run.cancel.is_set():
+                result = CompanyResult(company, "cancelled", error="cancelled")
+            else:
+                result = await scrape_one(run.fetcher, company, on_event=on_event, now=now)
+            self._send_result(run_key, tid, index, result, max_bytes)
         finally:
             run.active -= 1
             run.idle_since = time.monotonic()
-        return refuse_oversized(encode_result(result), result, max_bytes)
+            self._admit.release()
+
+    def _send_result(self, run_key: str, tid: str, index: int, result: CompanyResult,
+                     max_bytes: int) -> None:
+        body = result_json(result, max_bytes)
+        head = json.dumps({"kind": "result", "task": tid, "index": index, "worker": self.name})
+        self._queue(run_key, f'{head[:-1]}, "result": {body}}}')
+
+    def _send(self, run_key: str, event: dict[str, Any]) -> None:
+        self._queue(run_key, json.dumps(event))
+
+    def _queue(self, run_key: str, event: str) -> None:
+        self._outbox.setdefault(common.run_events_key(run_key), []).append(event)
+        if not self._flushing:
+            self._flushing = True
+            task = self.loop.create_task(self._flush())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _flush(self) -> None:
+        """Push what the outbox holds, a pipeline per round; on a Redis error keep it and try
+        again (the app gives the run up when Redis stays away: BrokerLost)."""
+        try:
+            await asyncio.sleep(FLUSH_S)
+            while self._outbox:
+                batch, self._outbox = self._outbox, {}
+                try:
+                    pipe = self.redis.pipeline(transaction=False)
+                    for key, events in batch.items():
+                        pipe.rpush(key, *events)
+                        pipe.expire(key, common.RUN_TTL_S)
+                    await pipe.execute()
+                except (aioredis.RedisError, OSError) as exc:
+                    log.warning("cannot push %d events: %s (trying again)",
+                                sum(map(len, batch.values())),
+                                common.hide_password(str(exc), self.broker))
+                    for key, events in batch.items():
+                        self._outbox[key] = events + self._outbox.get(key, [])
+                    await asyncio.sleep(RETRY_PUSH_S)
+        finally:
+            self._flushing = False
 
     async def _wanted(self, run_key: str) -> bool:
         """The run is on: known here and not cancelled (its watcher reads the state), or
@@ -154,16 +237,23 @@ class Engine:
                 await run.fetcher.__aexit__(None, None, None)
                 return
 
-    async def _push(self, run_key: str, kind: str, tid: str) -> None:
-        await push_event(self.redis, run_key, kind, tid, self.name)
+    def drain(self, timeout_s: float) -> None:
+        """Wait (from another thread) until every admitted company has ended and its events
+        are pushed, or ``timeout_s``."""
+        async def idle() -> None:
+            while self._tasks:
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+
+        with contextlib.suppress(TimeoutError):
+            asyncio.run_coroutine_threadsafe(idle(), self.loop).result(timeout_s)
 
     def claim(self, tid: str) -> None:
         """Tell the app this worker holds task ``tid`` (from the consumer thread)."""
-        parsed = common.parse_task_id(tid)
-        if parsed is None:
+        run_key = common.run_of_task(tid)
+        if run_key is None:
             return
         event = json.dumps({"kind": "claimed", "task": tid, "worker": self.name})
-        key = common.run_events_key(parsed[0])
+        key = common.run_events_key(run_key)
         try:
             pipe = self.sync.pipeline(transaction=False)
             pipe.rpush(key, event)
@@ -173,29 +263,26 @@ class Engine:
             log.warning("cannot report task %s claimed: %s", tid, exc)
 
 
-async def push_event(client: aioredis.Redis, run_key: str, kind: str, tid: str,
-                     worker: str) -> None:
-    key = common.run_events_key(run_key)
-    event = json.dumps({"kind": kind, "task": tid, "worker": worker})
+def _item(x: Any) -> tuple[int, Company | None]:
+    """(index, company) of one ``[index, company]`` of a batch; None for an unreadable one."""
+    if not (isinstance(x, list) and len(x) == 2 and isinstance(x[0], int)):
+        raise WireError("a batch item must be [index, company]")
     try:
-        pipe = client.pipeline(transaction=False)
-        pipe.rpush(key, event)
-        pipe.expire(key, common.RUN_TTL_S)
-        await pipe.execute()
-    except (aioredis.RedisError, OSError) as exc:
-        log.warning("cannot report %s of task %s: %s", kind, tid, exc)
+        return x[0], decode_company(x[1])
+    except WireError:
+        return x[0], None
 
 
-def refuse_oversized(payload: dict[str, Any], result: CompanyResult,
-                     max_bytes: int) -> dict[str, Any]:
-    """``payload``, or a failed result saying why when its JSON is over ``max_bytes``."""
-    size = len(json.dumps(payload, ensure_ascii=False).encode())
+def result_json(result: CompanyResult, max_bytes: int) -> str:
+    """The result's JSON, or a failed result saying why when that is over ``max_bytes``."""
+    body = json.dumps(encode_result(result), ensure_ascii=False)
+    size = len(body.encode())
     if size <= max_bytes:
-        return payload
+        return body
     error = (f"result too large: {len(result.jobs)} jobs are {human_bytes(size)} of JSON, "
              f"over the {human_bytes(max_bytes)} a worker may send (refused)")
-    return encode_result(CompanyResult(result.company, "failed", (), error,
-                                       result.duration_ms, result.requests))
+    return json.dumps(encode_result(CompanyResult(result.company, "failed", (), error,
+                                                  result.duration_ms, result.requests)))
 
 
 _engine: Engine | None = None
@@ -215,12 +302,14 @@ def default_name() -> str:
     return f"jobscraper-{os.getpid()}@{socket.gethostname()}"
 
 
-@app.task(name=common.TASK_NAME, bind=True)
-def scrape_company(self: Any, run_key: str, company: dict[str, Any], settings: dict[str, Any],
-                   now: str, max_bytes: int) -> dict[str, Any]:
-    """One company's fetch and parse; the result's JSON (see ``scraper.remote.wire``)."""
-    return engine(self.request.hostname).scrape(
-        self.request.id, run_key, decode_company(company), decode_settings(settings),
+@app.task(name=common.TASK_NAME, bind=True, ignore_result=True)
+def scrape_batch(self: Any, run_key: str, items: list[Any], settings: dict[str, Any],
+                 now: str, max_bytes: int) -> int:
+    """A batch of ``[index, company]`` of one run; results go on the run's event list."""
+    if not isinstance(items, list):
+        raise WireError("a batch must be a list")
+    return engine(self.request.hostname).scrape_batch(
+        self.request.id, run_key, items, decode_settings(settings),
         datetime.fromisoformat(now), int(max_bytes))
 
 
@@ -281,6 +370,11 @@ def _on_ready(sender: Any = None, **_: Any) -> None:
 
 @signals.worker_shutdown.connect
 def _on_shutdown(**_: Any) -> None:
+    # A warm shutdown (SIGTERM) finishes the companies under way, heartbeat still alive, so
+    # the app gets their results rather than sending them again; a cold one (SIGQUIT) does not.
+    if _engine is not None:
+        log.info("finishing the companies under way (at most %g s)", DRAIN_S)
+        _engine.drain(DRAIN_S)
     if _heartbeat is not None:
         _heartbeat.end()
 
@@ -297,17 +391,15 @@ def main(concurrency: int | None = None, broker: str | None = None,
     if broker:
         os.environ[BROKER_ENV] = broker
         app.conf.broker_url = broker
-        app.conf.result_backend = broker
     if concurrency:
         os.environ["JOBSCRAPER_CONCURRENCY"] = str(concurrency)
-    n = common.worker_concurrency()
     broker_url = app.conf.broker_url
     try:
         common.check_broker_url(broker_url)
     except common.BrokerUrlError as exc:
         print(f"jobscraper worker: {exc}", file=sys.stderr)
         return 1
-    argv = ["worker", "--pool=threads", f"--concurrency={2 * n}", "--loglevel=INFO",
+    argv = ["worker", "--pool=threads", f"--concurrency={common.FEEDERS}", "--loglevel=INFO",
             "-Q", common.QUEUE, "-n", default_name(), "--without-gossip", "--without-mingle",
             *extra]
     app.worker_main(argv)
