@@ -5,8 +5,10 @@
 1. Scraping: a run of ``--boards`` simulated boards with 1 tab open, then the same run with
    ``--tabs`` tabs open on the Scraping page: each run's wall time (from the runs table), how
    many tabs drew their buttons and saw the run advance, and the server's CPU and peak RSS.
-2. Jobs at ``--jobs`` jobs (benchmarks.seed): page load and a search, 1 tab then ``--tabs``
-   tabs at once: median and p95, and the server's CPU and peak RSS.
+2. Jobs at ``--jobs`` jobs (benchmarks.seed, with its search index built): page load and a
+   search, 1 tab then ``--tabs`` tabs at once: median and p95, and the server's CPU and RSS.
+3. The browser's share: the same tabs opening a one-line Streamlit page (benchmarks/
+   floor_app.py), i.e. what Chromium and Streamlit's frontend cost here with no app work.
 
 Each configuration runs on a fresh `streamlit run app/main.py` with the shipped
 .streamlit/config.toml; ``--post-script-gc`` turns Streamlit's runner.postScriptGC back on
@@ -102,11 +104,12 @@ class ProcessMeter:
 
 
 @contextmanager
-def streamlit_server(db: Path, companies: Path, gc: bool) -> Iterator[tuple[str, int]]:
+def streamlit_server(db: Path, companies: Path, gc: bool,
+                     script: str = "app/main.py") -> Iterator[tuple[str, int]]:
     port = free_port()
     env = {**os.environ, "JOBSCRAPER_DB": str(db), "JOBSCRAPER_COMPANIES": str(companies),
            "JOBSCRAPER_ALLOW_PRIVATE": "1", "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "streamlit", "run", "app/main.py", "--server.port", str(port)]
+    cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port)]
     if gc:
         cmd += ["--runner.postScriptGC", "true"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
@@ -266,7 +269,8 @@ async def _jobs_tab(page: object, base: str, term: str, out: JobsLoad, timeout_s
         await count.wait_for(timeout=timeout_s * 1000)
         out.loads.append(time.monotonic() - t0)
         before = await count.inner_text()
-        box = page.get_by_label("Search", exact=True).first  # type: ignore[attr-defined]
+        # The text box: the grid's toolbar has a "Search" button too.
+        box = page.get_by_role("textbox", name="Search", exact=True).first  # type: ignore[attr-defined]
         await box.fill(term)
         t1 = time.monotonic()
         await box.press("Enter")
@@ -303,6 +307,43 @@ async def jobs_with_tabs(tabs: int, db: Path, gc: bool, timeout_s: float) -> Job
     return out
 
 
+# -- 3. The browser's share: the same tabs on a page that costs the server nothing -----------
+
+FLOOR_APP = "benchmarks/floor_app.py"
+
+
+async def _floor_tab(page: object, base: str, out: list[float], timeout_s: float) -> None:
+    t0 = time.monotonic()
+    await page.goto(base, timeout=timeout_s * 1000)  # type: ignore[attr-defined]
+    await page.get_by_text("Floor page drawn").wait_for(timeout=timeout_s * 1000)  # type: ignore[attr-defined]
+    out.append(time.monotonic() - t0)
+
+
+async def floor_with_tabs(tabs: int, timeout_s: float) -> tuple[list[float], float]:
+    """Load times of ``tabs`` tabs opening a one-line Streamlit page at once: what Chromium
+    and Streamlit's own frontend cost on this machine before the app does anything."""
+    from playwright.async_api import async_playwright
+
+    out: list[float] = []
+    tmp = Path(tempfile.mkdtemp(prefix="jobscraper-load-floor-"))
+    try:
+        with streamlit_server(tmp / "none.duckdb", tmp / "none.toml", False, FLOOR_APP) as (base, pid):
+            async with async_playwright() as pw:
+                browser = await launch(pw)
+                context = await browser.new_context()  # type: ignore[attr-defined]
+                warm = await context.new_page()
+                await _floor_tab(warm, base, [], timeout_s)
+                await warm.close()
+                pages = [await context.new_page() for _ in range(tabs)]
+                meter = ProcessMeter(pid)
+                await asyncio.gather(*(_floor_tab(p, base, out, timeout_s) for p in pages))
+                cpu, _ = meter.stop()
+                await browser.close()  # type: ignore[attr-defined]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out, cpu
+
+
 # -- main -----------------------------------------------------------------------------------
 
 
@@ -317,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="turn runner.postScriptGC back on (Streamlit's default)")
     parser.add_argument("--skip-scrape", action="store_true")
     parser.add_argument("--skip-jobs", action="store_true")
+    parser.add_argument("--skip-floor", action="store_true")
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         print(f"load.py: needs Debian's Chromium at {CHROMIUM}", file=sys.stderr)
@@ -327,6 +369,11 @@ def main(argv: list[str] | None = None) -> int:
         scrape_part(args)
     if not args.skip_jobs:
         jobs_part(args)
+    if not args.skip_floor:
+        print(f"\n== The browser's share: a one-line Streamlit page ({FLOOR_APP})")
+        for tabs in (1, args.tabs):
+            loads, cpu = asyncio.run(floor_with_tabs(tabs, args.timeout))
+            print(f"{tabs:>3} tab(s): load {quantiles(loads)}; server CPU {cpu:.1f} s")
     print(f"load.py: load average {os.getloadavg()[0]:.1f} at the end")
     return 0
 
