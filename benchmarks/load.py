@@ -243,6 +243,31 @@ async def scrape_with_tabs(tabs: int, companies: Path, gc: bool, timeout_s: floa
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def cli_run(companies: Path) -> tuple[float | None, float]:
+    """The same run by ``jobscraper scrape`` with no server and no tab: (its wall time from
+    the runs table, the process's CPU seconds)."""
+    tmp = Path(tempfile.mkdtemp(prefix="jobscraper-load-cli-"))
+    try:
+        db = tmp / "jobs.duckdb"
+        env = {**os.environ, "JOBSCRAPER_ALLOW_PRIVATE": "1", "PYTHONPATH": str(ROOT)}
+        before = os.times()
+        subprocess.run([sys.executable, "-m", "app", "scrape", "--db", str(db), "--companies",
+                        str(companies)], cwd=ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        after = os.times()
+        cpu = (after.children_user - before.children_user
+               + after.children_system - before.children_system)
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            row = con.execute("SELECT epoch(finished_at - started_at) FROM runs "
+                              "ORDER BY run_id DESC LIMIT 1").fetchone()
+        finally:
+            con.close()
+        return (float(row[0]) if row and row[0] is not None else None), cpu
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def _run_ended(seen: list[list[tuple[str, int]]]) -> bool:
     """Some tab has seen the run end."""
     return any(state not in ("running", "cancelling") for tab in seen for state, _ in tab[-1:])
@@ -359,6 +384,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-scrape", action="store_true")
     parser.add_argument("--skip-jobs", action="store_true")
     parser.add_argument("--skip-floor", action="store_true")
+    parser.add_argument("--cli-baseline", action="store_true",
+                        help="also time the same run by `jobscraper scrape` (no server, no tab)")
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         print(f"load.py: needs Debian's Chromium at {CHROMIUM}", file=sys.stderr)
@@ -394,6 +421,10 @@ def scrape_part(args: argparse.Namespace) -> None:
                 print(f"{tabs:>3} tab(s): run {run.state} {run.done}/{run.total} companies, wall {wall}; "
                       f"{run.drawn}/{tabs} tabs drew Start scrape, {run.advanced}/{tabs} saw the run "
                       f"advance; server CPU {run.cpu_s:.1f} s, peak RSS {run.rss_mb:.0f} MB")
+            if args.cli_baseline:
+                wall_cli, cpu_cli = cli_run(companies)
+                shown = f"{wall_cli:.1f} s" if wall_cli is not None else "did not finish"
+                print(f"  0 tabs (jobscraper scrape, no server): wall {shown}; CPU {cpu_cli:.1f} s")
             one, many = runs
             if one.wall_s and many.wall_s:
                 print(f"ratio {args.tabs} tabs / 1 tab: {many.wall_s / one.wall_s:.2f}x (target <= 1.5x)")
