@@ -103,6 +103,32 @@ class ProcessMeter:
         return cpu, self.peak_rss_mb
 
 
+def browser_cpu_s() -> float:
+    """CPU seconds used so far by the Chromium processes this benchmark started (the tabs'
+    renderers included; not other people's browsers on the machine)."""
+    procs: dict[int, tuple[int, str, int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, rest = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        fields = rest.split()
+        procs[int(stat.parent.name)] = (int(fields[1]), head.split("(", 1)[-1],
+                                        int(fields[11]) + int(fields[12]))
+
+    def ours(pid: int) -> bool:
+        for _ in range(64):
+            if pid == os.getpid():
+                return True
+            if pid not in procs:
+                return False
+            pid = procs[pid][0]
+        return False
+
+    ticks = sum(t for pid, (_, name, t) in procs.items() if name.startswith("chromium") and ours(pid))
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
 def streamlit_server(db: Path, companies: Path, gc: bool,
                      script: str = "app/main.py") -> Iterator[tuple[str, int]]:
@@ -174,6 +200,7 @@ class ScrapeRun:
     total: int = 0
     cpu_s: float = 0.0
     rss_mb: float = 0.0
+    browser_s: float = 0.0
     seen: list[list[tuple[str, int]]] = field(default_factory=list)
 
 
@@ -213,6 +240,7 @@ async def scrape_with_tabs(tabs: int, companies: Path, gc: bool, timeout_s: floa
 
                 result.drawn = sum(await asyncio.gather(*(drawn(p) for p in pages)))
                 meter = ProcessMeter(pid)
+                browser0 = browser_cpu_s()
                 stop = asyncio.Event()
                 result.seen = [[] for _ in pages]
                 watchers = [asyncio.create_task(_watch_tab(p, s, stop))
@@ -224,6 +252,7 @@ async def scrape_with_tabs(tabs: int, companies: Path, gc: bool, timeout_s: floa
                 stop.set()
                 await asyncio.gather(*watchers)
                 result.cpu_s, result.rss_mb = meter.stop()
+                result.browser_s = browser_cpu_s() - browser0
                 await browser.close()  # type: ignore[attr-defined]
         # The wall time of the run itself, from the server's own clock.
         con = duckdb.connect(str(db), read_only=True)
@@ -284,6 +313,7 @@ class JobsLoad:
     failed: int = 0
     cpu_s: float = 0.0
     rss_mb: float = 0.0
+    browser_s: float = 0.0
 
 
 async def _jobs_tab(page: object, base: str, term: str, out: JobsLoad, timeout_s: float) -> None:
@@ -325,9 +355,11 @@ async def jobs_with_tabs(tabs: int, db: Path, gc: bool, timeout_s: float) -> Job
             await warm.close()
             pages = [await context.new_page() for _ in range(tabs)]
             meter = ProcessMeter(pid)
+            browser0 = browser_cpu_s()
             await asyncio.gather(*(_jobs_tab(p, base, SEARCHES[i % len(SEARCHES)], out, timeout_s)
                                    for i, p in enumerate(pages)))
             out.cpu_s, out.rss_mb = meter.stop()
+            out.browser_s = browser_cpu_s() - browser0
             await browser.close()  # type: ignore[attr-defined]
     return out
 
@@ -420,7 +452,8 @@ def scrape_part(args: argparse.Namespace) -> None:
                 wall = f"{run.wall_s:.1f} s" if run.wall_s is not None else "did not finish"
                 print(f"{tabs:>3} tab(s): run {run.state} {run.done}/{run.total} companies, wall {wall}; "
                       f"{run.drawn}/{tabs} tabs drew Start scrape, {run.advanced}/{tabs} saw the run "
-                      f"advance; server CPU {run.cpu_s:.1f} s, peak RSS {run.rss_mb:.0f} MB")
+                      f"advance; server CPU {run.cpu_s:.1f} s, peak RSS {run.rss_mb:.0f} MB; "
+                      f"Chromium CPU {run.browser_s:.1f} s")
             if args.cli_baseline:
                 wall_cli, cpu_cli = cli_run(companies)
                 shown = f"{wall_cli:.1f} s" if wall_cli is not None else "did not finish"
@@ -466,7 +499,7 @@ def jobs_part(args: argparse.Namespace) -> None:
             load = asyncio.run(jobs_with_tabs(tabs, db, args.post_script_gc, args.timeout))
             results.append(load)
             print(f"{tabs:>3} tab(s): load {quantiles(load.loads)}; search {quantiles(load.searches)}; "
-                  f"{load.failed} tabs failed; server CPU {load.cpu_s:.1f} s, peak RSS "
+                  f"{load.failed} tabs failed; Chromium CPU {load.browser_s:.1f} s; server CPU {load.cpu_s:.1f} s, peak RSS "
                   f"{load.rss_mb:.0f} MB")
         one, many = results
         if one.loads and many.loads:
