@@ -48,7 +48,8 @@ def mask(url: str) -> str:
     if plugin is None:
         scheme = url.split("://", 1)[0][:20] if "://" in url else "?"
         return f"{scheme}://… (not a valid Apprise URL)"
-    return str(plugin.url(privacy=True))
+    # The options are left out: they are noise here, and some (headers) may hold secrets.
+    return str(plugin.url(privacy=True)).split("?", 1)[0]
 
 
 def target_key(url: str) -> str:

@@ -232,7 +232,8 @@ def last_run_snapshot(con: duckdb.DuckDBPyConnection) -> RunSnapshot:
         companies_done=r["companies_ok"] + r["companies_failed"],
         companies_failed=r["companies_failed"], companies_cancelled=r["companies_cancelled"],
         companies_not_reached=r["companies_not_reached"] or 0,
-        jobs_new=r["jobs_new"], jobs_closed=r["jobs_closed"], error=r["error"],
+        jobs_seen=r["jobs_seen"], jobs_new=r["jobs_new"], jobs_closed=r["jobs_closed"],
+        error=r["error"],
     )
 
 

@@ -33,7 +33,8 @@ def recent_runs(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pl.DataFrame
         stopped AS (
             SELECT run_id,
                    count(*) FILTER (WHERE state = 'cancelled' AND error IS DISTINCT FROM $nr) AS cancelled,
-                   count(*) FILTER (WHERE state = 'cancelled' AND error = $nr) AS not_reached
+                   count(*) FILTER (WHERE state = 'cancelled' AND error = $nr) AS not_reached,
+                   sum(jobs_seen) AS jobs_seen
             FROM run_results WHERE run_id IN (SELECT run_id FROM latest) GROUP BY run_id
         )
         SELECT run_id, trigger, state, started_at, finished_at,
@@ -43,7 +44,7 @@ def recent_runs(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pl.DataFrame
                CASE WHEN state = 'running' THEN NULL ELSE greatest(
                    companies_total - companies_ok - companies_failed - coalesce(s.cancelled, 0),
                    coalesce(s.not_reached, 0)) END AS companies_not_reached,
-               jobs_new, jobs_closed, error
+               coalesce(s.jobs_seen, 0)::INTEGER AS jobs_seen, jobs_new, jobs_closed, error
         FROM latest LEFT JOIN stopped s USING (run_id)
         ORDER BY run_id DESC
         """,

@@ -243,19 +243,21 @@ def _targets(found: saved.SavedSearch) -> None:
 def _manage(found: saved.SavedSearch, view: Filters) -> None:
     """The open saved search: who made it, its news, save changes, rename, notify, delete."""
     sid = found.search_id
-    with st.expander(f"Saved search: {md_line(found.name)}", expanded=True):
+    if found.last_new and found.last_run_id == queries.latest_results_run(ui.cursor()):
+        st.button(f"Show only its {found.last_new} new (run #{found.last_run_id})",
+                  key=f"jobs_saved_only_new_{sid}", on_click=_open_saved, args=(sid, True),
+                  icon=":material/fiber_new:")
+    if saved.differs(found, view):
+        st.caption(f"The filters below differ from those saved in “{md_line(found.name)}”.")
+        st.button("Save changes to it", key=f"jobs_saved_update_{sid}",
+                  on_click=_save_changes, args=(sid,), type="primary")
+    failed = saved.last_deliveries(ui.cursor(), sid).filter(~pl.col("ok"))
+    with st.expander(f"Edit “{md_line(found.name)}”: name, notifications, delete"
+                     + (" · :red[a notification failed]" if failed.height else "")):
         st.caption(f"Made by {md_line(found.created_by)}"
                    + (f", last changed by {md_line(found.updated_by)}"
                       if found.updated_at != found.created_at else "")
                    + f" ({found.updated_at:%Y-%m-%d %H:%M} UTC).")
-        if found.last_new and found.last_run_id == queries.latest_results_run(ui.cursor()):
-            st.button(f"Show only its {found.last_new} new (run #{found.last_run_id})",
-                      key=f"jobs_saved_only_new_{sid}", on_click=_open_saved, args=(sid, True),
-                      icon=":material/fiber_new:")
-        if saved.differs(found, view):
-            st.caption("The filters differ from the saved ones.")
-            st.button(f"Save changes to “{md_line(found.name)}”", key=f"jobs_saved_update_{sid}",
-                      on_click=_save_changes, args=(sid,), type="primary")
         st.text_input("Name", value=found.name, key=f"jobs_saved_rename_{sid}",
                       max_chars=saved.MAX_NAME)
         st.button("Rename", key=f"jobs_saved_do_rename_{sid}", on_click=_rename, args=(sid,))

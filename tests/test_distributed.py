@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import subprocess
 import sys
 import threading
@@ -322,6 +323,42 @@ def test_cancel_stops_batches_running_and_queued_at_once(
     assert summary.companies_cancelled >= len(companies) // 2
     assert summary.companies_ok + summary.companies_cancelled == len(companies)
     assert took < 4.0, took  # the issue asks for 2 s; a busy machine gets some slack
+
+
+def test_a_worker_stopped_warm_finishes_what_it_runs_and_the_rest_goes_on(
+    con: duckdb.DuckDBPyConnection, slow_sim: Simulator, redis_server: RedisServer,
+    tmp_path: Path,
+) -> None:
+    broker = redis_server.url.rsplit("/", 1)[0] + "/6"
+    workers = start_workers(broker, tmp_path, 2, concurrency=2)
+    try:
+        companies = good(con, slow_sim)
+        stopping, survivor = workers
+        progress: list[CompanyProgress] = []
+        stopped = threading.Event()
+
+        def on_progress(p: CompanyProgress) -> None:
+            progress.append(p)
+            if p.state == "running" and p.worker == stopping.name and not stopped.is_set():
+                stopped.set()
+                assert stopping.proc is not None
+                stopping.proc.send_signal(signal.SIGTERM)  # Celery's warm shutdown
+
+        run_id = store.start_run(con, "test", len(companies))
+        runner = RemoteRunner(broker, RemoteSettings(batch=2))
+        summary = run_scrape(con, run_id, companies, settings=FEW_DETAILS,
+                             on_progress=on_progress, runner=runner.scrape)
+        assert stopping.proc is not None and stopping.proc.wait(30) == 0
+    finally:
+        for w in workers:
+            w.stop()
+    assert stopped.is_set() and summary.state == "finished"
+    assert summary.companies_ok == len(companies)
+    finished_there = {p.company.board for p in progress if p.state == "ok"
+                      and p.worker == stopping.name}
+    assert finished_there, "the stopped worker finished what it was running"
+    assert not [p for p in progress if p.state == "queued"]  # nothing had to be sent again
+    assert {p.company.board for p in progress if p.state == "ok"} == {c.board for c in companies}
 
 
 def test_broker_lost_mid_run_fails_the_run_and_keeps_what_was_saved(

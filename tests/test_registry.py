@@ -16,7 +16,7 @@ from app import runs, store, ui
 from app.db import connect
 from app.people import Person
 from app.pipeline import CompanyProgress
-from app.registry import THREAD_NAME, CompanyRow, ScrapeRegistry
+from app.registry import THREAD_NAME, CompanyRow, ScrapeRegistry, last_run_snapshot
 from app.settings import Settings
 from scraper.models import Company
 from scraper.simulator import Simulator
@@ -252,6 +252,10 @@ def test_real_pipeline_scrapes_the_simulator_and_history_reads_it(fresh_db) -> N
     results = runs.run_results(fresh_db, 1)
     assert sorted(results["company"].to_list()) == sorted(r.name for r in snap.companies)
     assert results["jobs_new"].sum() == snap.jobs_new
+    # After a restart (or a run by the CLI) the panel is drawn from the database: the jobs
+    # seen are recounted from run_results, not shown as 0.
+    stored = last_run_snapshot(fresh_db)
+    assert (stored.jobs_seen, stored.jobs_new) == (snap.jobs_seen, snap.jobs_new)
 
 
 def test_offline_hint_only_when_no_board_was_reached() -> None:

@@ -151,3 +151,40 @@ def test_scraping_outcome_lists_saved_searches_with_news(seeded: Path) -> None:
     assert not at.exception
     labels = [str(p.label) for p in at.get("page_link")]
     assert "Backend · 2 new" in labels
+
+
+def test_a_scrape_started_on_the_page_counts_new_matches_in_the_sidebar(
+        db_path: Path) -> None:
+    from app import registry
+    from app.pipeline import run_scrape
+    from scraper.fetch import FetchSettings
+    from scraper.models import Company
+    from scraper.simulator import Simulator
+
+    with Simulator(boards=4, failures=False) as sim:
+        con = connect(db_path)
+        companies = store.save_companies(con, [Company(d["name"], d["ats"], d["board"],
+                                                       d["url"]) for d in sim.companies()])
+        first = store.start_run(con, "test", len(companies))
+        run_scrape(con, first, companies, settings=FetchSettings(timeout_s=3.0, backoff_s=0.05))
+        everything = ss.save_search(con, ALICE, "Everything", Filters())
+        con.close()
+        sim.set_day(1)
+        at = AppTest.from_file(MAIN, default_timeout=30).run()
+        next(b for b in at.button if b.label == "Start scrape").click().run()
+        reg = registry.holder()
+        try:
+            assert reg.join(60) and reg.snapshot().state == "finished"
+        finally:
+            reg.close()
+        at.run()
+    con = connect(db_path)
+    [(new, closed)] = con.execute(
+        "SELECT count(*) FILTER (WHERE first_seen_run = 2), "
+        "count(*) FILTER (WHERE closed_run = 2) FROM jobs").fetchall()
+    con.close()
+    assert new and closed
+    outcome = [str(p.label) for p in at.get("page_link")]
+    assert f"Everything · {new} new, {closed} closed" in outcome
+    jobs = open_jobs()
+    assert saved_button(jobs, everything.search_id) == f"Everything · {new} new · {closed} closed"

@@ -50,6 +50,7 @@ WATCH_S = 0.2  # how often a worker checks a run's state (cancel)
 ADMIT_PER_SLOT = 4  # companies under way per request slot: enough to keep every slot busy
 FLUSH_S = 0.005  # events wait this long to share a round trip with the next ones
 RETRY_PUSH_S = 0.5  # events that could not be pushed are tried again this often
+DRAIN_S = 60.0  # a warm shutdown waits this long for the companies under way
 
 
 def _broker_from_env() -> str:
@@ -128,6 +129,8 @@ class Engine:
                                      "worker": self.name, "error": "unreadable company"})
                 continue
             await self._admit.acquire()
+            if self._runs.get(run_key) is not run and not run.cancel.is_set():
+                run = await self._run(run_key, settings)  # closed while idle (another run's turn)
             run.active += 1
             task = asyncio.create_task(self._company(run, run_key, tid, index, company, now,
                                                      max_bytes))
@@ -233,6 +236,16 @@ class Engine:
                     self._runs.pop(run_key, None)
                 await run.fetcher.__aexit__(None, None, None)
                 return
+
+    def drain(self, timeout_s: float) -> None:
+        """Wait (from another thread) until every admitted company has ended and its events
+        are pushed, or ``timeout_s``."""
+        async def idle() -> None:
+            while self._tasks:
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+
+        with contextlib.suppress(TimeoutError):
+            asyncio.run_coroutine_threadsafe(idle(), self.loop).result(timeout_s)
 
     def claim(self, tid: str) -> None:
         """Tell the app this worker holds task ``tid`` (from the consumer thread)."""
@@ -357,6 +370,11 @@ def _on_ready(sender: Any = None, **_: Any) -> None:
 
 @signals.worker_shutdown.connect
 def _on_shutdown(**_: Any) -> None:
+    # A warm shutdown (SIGTERM) finishes the companies under way, heartbeat still alive, so
+    # the app gets their results rather than sending them again; a cold one (SIGQUIT) does not.
+    if _engine is not None:
+        log.info("finishing the companies under way (at most %g s)", DRAIN_S)
+        _engine.drain(DRAIN_S)
     if _heartbeat is not None:
         _heartbeat.end()
 
