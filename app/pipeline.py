@@ -116,13 +116,20 @@ SavedHook = Callable[[Sequence[Saved]], None]
 # large board is a batch of its own; many small ones share one).
 MAX_BATCH_COMPANIES = 1000
 MAX_BATCH_JOBS = 20_000
+# A batch costs about the same whatever its size (tens of ms of a core: the statements, the
+# commit), so while companies keep finishing the writer starts at most one save every
+# BATCH_INTERVAL_S and fills it with what arrives meanwhile; a company finishing after a
+# quiet spell is saved at once. Without it, small boards finishing a few at a time made one
+# batch each and the writer's CPU slowed the scrape it shares the cores with (issue 19).
+BATCH_INTERVAL_S = 0.25
 
 
 @dataclass
 class Writer:
     """Saves finished companies on its own thread, through its own cursor, in batches: each
-    batch is what queued while the previous one was being saved, so batches grow when the
-    database is slower than the network and the runner never waits on it. A batch that fails
+    batch is what queued while the previous one was being saved (and until ``interval_s``
+    after it began), so batches grow when the database is slower than the network and the
+    runner never waits on it. A batch that fails
     falls back to company by company; a result is dropped once saved.
 
     After each commit, ``on_commit`` gets (cursor, run id, the batch's ResultCounts) (the
@@ -138,12 +145,14 @@ class Writer:
     on_commit: CommitHook | None = None
     max_companies: int = MAX_BATCH_COMPANIES
     max_jobs: int = MAX_BATCH_JOBS
+    interval_s: float = BATCH_INTERVAL_S
     inbox: queue.SimpleQueue[CompanyResult | None] = field(default_factory=queue.SimpleQueue)
     totals: Counter[str] = field(default_factory=Counter)
     error: str | None = None
     batches: list[int] = field(default_factory=list)  # sizes saved (a fallback's ones too)
     _thread: threading.Thread | None = None
     _carry: CompanyResult | None = None
+    _last_save: float = float("-inf")  # time.monotonic() when the last batch began saving
 
     def start(self) -> Writer:
         self._thread = threading.Thread(target=self.run, name=f"jobscraper-writer-{self.run_id}",
@@ -170,10 +179,13 @@ class Writer:
                 self._save(batch)
 
     def _next_batch(self) -> tuple[list[CompanyResult], bool]:
+        """What queued, plus what arrives until ``interval_s`` after the last save began,
+        within the bounds; True once ``None`` (close) was taken."""
         item = self._carry if self._carry is not None else self.inbox.get()
         self._carry = None
         batch: list[CompanyResult] = []
         jobs = 0
+        until = self._last_save + self.interval_s
         while item is not None:
             if batch and (len(batch) >= self.max_companies or jobs + len(item.jobs) > self.max_jobs):
                 self._carry = item
@@ -183,10 +195,17 @@ class Writer:
             try:
                 item = self.inbox.get_nowait()
             except queue.Empty:
-                return batch, False
+                wait = until - time.monotonic()
+                if wait <= 0:
+                    return batch, False
+                try:
+                    item = self.inbox.get(timeout=wait)
+                except queue.Empty:
+                    return batch, False
         return batch, True
 
     def _save(self, batch: list[CompanyResult]) -> None:
+        self._last_save = time.monotonic()
         self.batches.append(len(batch))
         try:
             counts = store.save_company_results(self.con, self.run_id, batch, self.seen_at)

@@ -7,13 +7,15 @@ vs. a sequential scraper, measured in one run.
 The simulator runs in a child process (so it does not share this process's GIL) and
 answers every request after ``latency_ms``. No failure boards.
 
-``--small-boards`` (issue 19): boards of 3 jobs each in all nine formats on 4 ports, scraped
-through the app's whole pipeline (``run_scrape`` into a DuckDB file, as ``jobscraper scrape``
-does) in a fresh child process: wall time beside ``ceil(requests / effective concurrency) x
-latency``, the time the board server had a request in flight, the writer's per-company cost
-at batch sizes 1, 10 and 100 (set-based vs. the per-company path, same run), the
-company import, and the app process's peak RSS. At the first size the same pipeline also
-runs with the per-company saving (the baseline) and the network alone.
+``--small-boards`` (issue 19): boards of 3 jobs each in every simulated format on 4 ports,
+scraped through the app's whole pipeline (``run_scrape`` into a DuckDB file, as ``jobscraper
+scrape`` does) in a fresh child process: wall time beside ``ceil(requests / effective
+concurrency) x latency``, the time the board server had a request in flight, how many
+requests were in flight on average, the server's time per request, both processes' CPU, the
+writer's per-company cost at batch sizes 1, 10 and 100 (set-based vs. the per-company path,
+same run), the company import, and the app process's peak RSS. At every size the network
+alone (no database) runs too; at the first size also the writer without its batch interval
+("eager batches") and the per-company saving (the baseline).
 """
 
 from __future__ import annotations
@@ -171,20 +173,31 @@ def _serve_small(boards: int, latency_ms: int, conn: Connection) -> None:
             self.since = 0.0
             self.first = self.last = 0.0
             self.per_port: Counter[int] = Counter()
+            # Request-seconds at the server (in-flight count integrated over time): divided
+            # by the span, how many requests the scraper kept in flight on average; divided
+            # by the requests, how long the server took to answer one (latency included).
+            self.area = 0.0
+            self.changed = 0.0
+
+        def _move(self, by: int) -> float:
+            now = time.perf_counter()
+            if self.inflight:
+                self.area += self.inflight * (now - self.changed)
+            self.changed = now
+            self.inflight += by
+            return now
 
         @web.middleware
         async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
-            now = time.perf_counter()
-            self.first = self.first or now
             if self.inflight == 0:
-                self.since = now
-            self.inflight += 1
+                self.since = self.changed = time.perf_counter()
+            now = self._move(+1)
+            self.first = self.first or now
             self.per_port[request.url.port or 0] += 1
             try:
                 return await super()._middleware(request, handler)
             finally:
-                self.inflight -= 1
-                self.last = time.perf_counter()
+                self.last = self._move(-1)
                 if self.inflight == 0:
                     self.busy_s += self.last - self.since
 
@@ -194,22 +207,25 @@ def _serve_small(boards: int, latency_ms: int, conn: Connection) -> None:
     sim._by_slug = {b.slug: b for b in sim._boards}
     sim.start()
     conn.send(sim.companies())
+    cpu = time.process_time()
     while conn.recv() == "stats":
         conn.send({"requests": sim.request_count, "busy_s": sim.busy_s,
                    "span_s": sim.last - sim.first, "per_port": dict(sim.per_port),
-                   "cpu_s": time.process_time()})
+                   "cpu_s": time.process_time() - cpu, "request_s": sim.area})
         sim.request_count, sim.busy_s, sim.first, sim.last = 0, 0.0, 0.0, 0.0
-        sim.per_port = Counter()
+        sim.per_port, sim.area, cpu = Counter(), 0.0, time.process_time()
     sim.stop()
 
 
 def _pipeline_child(dicts: list[dict[str, Any]], mode: str, conn: Connection) -> None:
     """The app side in a fresh process: import the companies, scrape them into a new DuckDB
-    file (``mode``: set-based, one-by-one, or network-only), then time the writer."""
+    file (``mode``: set-based; set-based saving each batch as soon as the last is saved, the
+    writer before its batch interval; one-by-one; or network-only), then time the writer."""
+    import functools
     import resource
     import tempfile
 
-    from app import store
+    from app import pipeline, store
     from app.db import connect
     from app.pipeline import Writer, run_scrape
 
@@ -228,9 +244,11 @@ def _pipeline_child(dicts: list[dict[str, Any]], mode: str, conn: Connection) ->
             batches.extend(self.batches)
 
         Writer.close = close  # type: ignore[method-assign]
+        if mode == "eager batches":
+            pipeline.Writer = functools.partial(Writer, interval_s=0)  # type: ignore[misc]
         if mode == "one-by-one":
             store.save_company_results = store.save_company_results_one_by_one  # type: ignore[assignment]
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), _cpu_s()
         if mode == "network-only":
             _run(companies, FetchSettings())
             out["ok"] = len(companies)
@@ -239,13 +257,20 @@ def _pipeline_child(dicts: list[dict[str, Any]], mode: str, conn: Connection) ->
             summary = run_scrape(con, run_id, companies, settings=FetchSettings())
             out["ok"], out["jobs"] = summary.companies_ok, summary.jobs_seen
             out["failed"] = summary.companies_failed
-        out["wall_s"] = time.perf_counter() - t0
+        out["wall_s"], out["cpu_s"] = time.perf_counter() - t0, _cpu_s() - cpu0
         out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         out["batches"] = batches
         if mode == "set-based":
             out["writer_ms"] = _writer_costs(con)
         con.close()
     conn.send(out)
+
+
+def _cpu_s() -> float:
+    import resource
+
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return use.ru_utime + use.ru_stime
 
 
 def _writer_costs(con: Any, companies: int = 100) -> dict[str, dict[int, float]]:
@@ -290,7 +315,9 @@ def small_boards(boards: int, latency_ms: int, *, baseline: bool) -> None:
     server, server_proc = _in_child(_serve_small, boards, latency_ms)
     try:
         dicts = server.recv()
-        modes = ["set-based"] + (["one-by-one", "network-only"] if baseline else [])
+        modes = ["set-based", "network-only"]
+        if baseline:
+            modes[1:1] = ["eager batches", "one-by-one"]
         measured: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
         for mode in modes:
             print(f"[{boards} boards: {mode} ...]", file=sys.stderr, flush=True)
@@ -310,16 +337,20 @@ def small_boards(boards: int, latency_ms: int, *, baseline: bool) -> None:
     print(f"\n== small boards: {boards} boards x {SMALL_BOARD_JOBS} jobs, {formats} formats, "
           f"{len(stats['per_port'])} ports, latency {latency_ms} ms, default limits "
           f"(concurrency {settings.concurrency}, per host {settings.per_host})")
+    print("load average (1, 5, 15 min) at the end: " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
     print(f"requests {stats['requests']}; ideal = ceil({stats['requests']} / {effective}) x "
           f"{latency_ms} ms = {ideal:.2f} s (busiest port alone: {busiest:.2f} s)")
     for mode, (o, st) in measured.items():
-        print(f"  {mode:<13} wall {o['wall_s']:7.2f} s = {o['wall_s'] / ideal:4.2f}x ideal "
+        print(f"  {mode:<14} wall {o['wall_s']:7.2f} s = {o['wall_s'] / ideal:4.2f}x ideal "
               f"(target <= 1.3x); server busy {st['busy_s']:6.2f} s; "
               f"{o['ok']} ok {o.get('failed', 0)} failed {o.get('jobs', '-')} jobs; "
               f"peak RSS {o['rss_mb']:.0f} MB")
+        print(f"  {'':<14} in flight on average {st['request_s'] / o['wall_s']:4.1f} of "
+              f"{effective}; {st['request_s'] / st['requests'] * 1000:.0f} ms a request at the "
+              f"server; CPU: app {o['cpu_s']:.1f} s, server {st['cpu_s']:.1f} s")
         if o["batches"]:
             b = o["batches"]
-            print(f"  {'':<13} writer: {len(b)} batches, mean {sum(b) / len(b):.1f}, "
+            print(f"  {'':<14} writer: {len(b)} batches, mean {sum(b) / len(b):.1f}, "
                   f"max {max(b)} companies")
     print(f"company import (set-based save_companies): {out['import_s']:.2f} s for {boards}")
     print(f"peak RSS of the app process (set-based run): {out['rss_mb']:.0f} MB "

@@ -3,6 +3,8 @@ company's failure to save does not lose the others."""
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -73,3 +75,29 @@ def test_unexpected_save_error_fails_its_company_and_the_writer_goes_on(
         (a.company_id, "failed", "not saved: bad salary"),
         (b.company_id, "ok", None),
     ]
+
+
+def test_companies_finishing_one_by_one_share_a_batch_until_the_interval(
+    fresh_db: duckdb.DuckDBPyConnection,
+) -> None:
+    """Issue 19: a batch costs about the same at any size, so the writer saves at most once
+    an interval while companies keep finishing; close() does not wait the interval out."""
+    companies = store.save_companies(fresh_db, [
+        Company(n, "lever", n.lower(), f"https://jobs.lever.co/{n.lower()}") for n in "ABC"])
+    run_id = store.start_run(fresh_db, "test", 3)
+    first_saved = threading.Event()
+    writer = Writer(fresh_db.cursor(), run_id, datetime(2026, 11, 1), interval_s=30,
+                    on_committed=lambda saved: first_saved.set()).start()
+    a, b, c = (CompanyResult(co, "ok", (Job("lever", co.board, "1", "Engineer", co.name,
+                                             f"{co.url}/1"),)) for co in companies)
+    writer.submit(a)  # after a quiet spell: saved at once
+    assert first_saved.wait(30)
+    writer.submit(b)
+    time.sleep(0.05)  # b is waiting for the interval when c comes
+    writer.submit(c)
+    writer.close()
+
+    assert writer.batches == [1, 2]
+    assert writer.totals["ok"] == 3
+    assert fresh_db.execute("SELECT count(*) FROM run_results WHERE run_id = ?",
+                            [run_id]).fetchone() == (3,)
