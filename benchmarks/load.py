@@ -5,8 +5,10 @@
 1. Scraping: a run of ``--boards`` simulated boards with 1 tab open, then the same run with
    ``--tabs`` tabs open on the Scraping page: each run's wall time (from the runs table), how
    many tabs drew their buttons and saw the run advance, and the server's CPU and peak RSS.
-2. Jobs at ``--jobs`` jobs (benchmarks.seed): page load and a search, 1 tab then ``--tabs``
-   tabs at once: median and p95, and the server's CPU and peak RSS.
+2. Jobs at ``--jobs`` jobs (benchmarks.seed, with its search index built): page load and a
+   search, 1 tab then ``--tabs`` tabs at once: median and p95, and the server's CPU and RSS.
+3. The browser's share: the same tabs opening a one-line Streamlit page (benchmarks/
+   floor_app.py), i.e. what Chromium and Streamlit's frontend cost here with no app work.
 
 Each configuration runs on a fresh `streamlit run app/main.py` with the shipped
 .streamlit/config.toml; ``--post-script-gc`` turns Streamlit's runner.postScriptGC back on
@@ -101,12 +103,39 @@ class ProcessMeter:
         return cpu, self.peak_rss_mb
 
 
+def browser_cpu_s() -> float:
+    """CPU seconds used so far by the Chromium processes this benchmark started (the tabs'
+    renderers included; not other people's browsers on the machine)."""
+    procs: dict[int, tuple[int, str, int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, rest = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        fields = rest.split()
+        procs[int(stat.parent.name)] = (int(fields[1]), head.split("(", 1)[-1],
+                                        int(fields[11]) + int(fields[12]))
+
+    def ours(pid: int) -> bool:
+        for _ in range(64):
+            if pid == os.getpid():
+                return True
+            if pid not in procs:
+                return False
+            pid = procs[pid][0]
+        return False
+
+    ticks = sum(t for pid, (_, name, t) in procs.items() if name.startswith("chromium") and ours(pid))
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def streamlit_server(db: Path, companies: Path, gc: bool) -> Iterator[tuple[str, int]]:
+def streamlit_server(db: Path, companies: Path, gc: bool,
+                     script: str = "app/main.py") -> Iterator[tuple[str, int]]:
     port = free_port()
     env = {**os.environ, "JOBSCRAPER_DB": str(db), "JOBSCRAPER_COMPANIES": str(companies),
            "JOBSCRAPER_ALLOW_PRIVATE": "1", "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "streamlit", "run", "app/main.py", "--server.port", str(port)]
+    cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port)]
     if gc:
         cmd += ["--runner.postScriptGC", "true"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
@@ -171,6 +200,7 @@ class ScrapeRun:
     total: int = 0
     cpu_s: float = 0.0
     rss_mb: float = 0.0
+    browser_s: float = 0.0
     seen: list[list[tuple[str, int]]] = field(default_factory=list)
 
 
@@ -210,6 +240,7 @@ async def scrape_with_tabs(tabs: int, companies: Path, gc: bool, timeout_s: floa
 
                 result.drawn = sum(await asyncio.gather(*(drawn(p) for p in pages)))
                 meter = ProcessMeter(pid)
+                browser0 = browser_cpu_s()
                 stop = asyncio.Event()
                 result.seen = [[] for _ in pages]
                 watchers = [asyncio.create_task(_watch_tab(p, s, stop))
@@ -221,6 +252,7 @@ async def scrape_with_tabs(tabs: int, companies: Path, gc: bool, timeout_s: floa
                 stop.set()
                 await asyncio.gather(*watchers)
                 result.cpu_s, result.rss_mb = meter.stop()
+                result.browser_s = browser_cpu_s() - browser0
                 await browser.close()  # type: ignore[attr-defined]
         # The wall time of the run itself, from the server's own clock.
         con = duckdb.connect(str(db), read_only=True)
@@ -236,6 +268,31 @@ async def scrape_with_tabs(tabs: int, companies: Path, gc: bool, timeout_s: floa
             result.wall_s = float(wall) if wall is not None and result.state == "finished" else None
         result.advanced = sum(1 for s in result.seen if len({done for _, done in s}) > 1)
         return result
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def cli_run(companies: Path) -> tuple[float | None, float]:
+    """The same run by ``jobscraper scrape`` with no server and no tab: (its wall time from
+    the runs table, the process's CPU seconds)."""
+    tmp = Path(tempfile.mkdtemp(prefix="jobscraper-load-cli-"))
+    try:
+        db = tmp / "jobs.duckdb"
+        env = {**os.environ, "JOBSCRAPER_ALLOW_PRIVATE": "1", "PYTHONPATH": str(ROOT)}
+        before = os.times()
+        subprocess.run([sys.executable, "-m", "app", "scrape", "--db", str(db), "--companies",
+                        str(companies)], cwd=ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        after = os.times()
+        cpu = (after.children_user - before.children_user
+               + after.children_system - before.children_system)
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            row = con.execute("SELECT epoch(finished_at - started_at) FROM runs "
+                              "ORDER BY run_id DESC LIMIT 1").fetchone()
+        finally:
+            con.close()
+        return (float(row[0]) if row and row[0] is not None else None), cpu
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -256,6 +313,7 @@ class JobsLoad:
     failed: int = 0
     cpu_s: float = 0.0
     rss_mb: float = 0.0
+    browser_s: float = 0.0
 
 
 async def _jobs_tab(page: object, base: str, term: str, out: JobsLoad, timeout_s: float) -> None:
@@ -266,7 +324,8 @@ async def _jobs_tab(page: object, base: str, term: str, out: JobsLoad, timeout_s
         await count.wait_for(timeout=timeout_s * 1000)
         out.loads.append(time.monotonic() - t0)
         before = await count.inner_text()
-        box = page.get_by_label("Search", exact=True).first  # type: ignore[attr-defined]
+        # The text box: the grid's toolbar has a "Search" button too.
+        box = page.get_by_role("textbox", name="Search", exact=True).first  # type: ignore[attr-defined]
         await box.fill(term)
         t1 = time.monotonic()
         await box.press("Enter")
@@ -296,11 +355,50 @@ async def jobs_with_tabs(tabs: int, db: Path, gc: bool, timeout_s: float) -> Job
             await warm.close()
             pages = [await context.new_page() for _ in range(tabs)]
             meter = ProcessMeter(pid)
+            browser0 = browser_cpu_s()
             await asyncio.gather(*(_jobs_tab(p, base, SEARCHES[i % len(SEARCHES)], out, timeout_s)
                                    for i, p in enumerate(pages)))
             out.cpu_s, out.rss_mb = meter.stop()
+            out.browser_s = browser_cpu_s() - browser0
             await browser.close()  # type: ignore[attr-defined]
     return out
+
+
+# -- 3. The browser's share: the same tabs on a page that costs the server nothing -----------
+
+FLOOR_APP = "benchmarks/floor_app.py"
+
+
+async def _floor_tab(page: object, base: str, out: list[float], timeout_s: float) -> None:
+    t0 = time.monotonic()
+    await page.goto(base, timeout=timeout_s * 1000)  # type: ignore[attr-defined]
+    await page.get_by_text("Floor page drawn").wait_for(timeout=timeout_s * 1000)  # type: ignore[attr-defined]
+    out.append(time.monotonic() - t0)
+
+
+async def floor_with_tabs(tabs: int, timeout_s: float) -> tuple[list[float], float]:
+    """Load times of ``tabs`` tabs opening a one-line Streamlit page at once: what Chromium
+    and Streamlit's own frontend cost on this machine before the app does anything."""
+    from playwright.async_api import async_playwright
+
+    out: list[float] = []
+    tmp = Path(tempfile.mkdtemp(prefix="jobscraper-load-floor-"))
+    try:
+        with streamlit_server(tmp / "none.duckdb", tmp / "none.toml", False, FLOOR_APP) as (base, pid):
+            async with async_playwright() as pw:
+                browser = await launch(pw)
+                context = await browser.new_context()  # type: ignore[attr-defined]
+                warm = await context.new_page()
+                await _floor_tab(warm, base, [], timeout_s)
+                await warm.close()
+                pages = [await context.new_page() for _ in range(tabs)]
+                meter = ProcessMeter(pid)
+                await asyncio.gather(*(_floor_tab(p, base, out, timeout_s) for p in pages))
+                cpu, _ = meter.stop()
+                await browser.close()  # type: ignore[attr-defined]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out, cpu
 
 
 # -- main -----------------------------------------------------------------------------------
@@ -317,6 +415,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="turn runner.postScriptGC back on (Streamlit's default)")
     parser.add_argument("--skip-scrape", action="store_true")
     parser.add_argument("--skip-jobs", action="store_true")
+    parser.add_argument("--skip-floor", action="store_true")
+    parser.add_argument("--cli-baseline", action="store_true",
+                        help="also time the same run by `jobscraper scrape` (no server, no tab)")
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         print(f"load.py: needs Debian's Chromium at {CHROMIUM}", file=sys.stderr)
@@ -327,6 +428,11 @@ def main(argv: list[str] | None = None) -> int:
         scrape_part(args)
     if not args.skip_jobs:
         jobs_part(args)
+    if not args.skip_floor:
+        print(f"\n== The browser's share: a one-line Streamlit page ({FLOOR_APP})")
+        for tabs in (1, args.tabs):
+            loads, cpu = asyncio.run(floor_with_tabs(tabs, args.timeout))
+            print(f"{tabs:>3} tab(s): load {quantiles(loads)}; server CPU {cpu:.1f} s")
     print(f"load.py: load average {os.getloadavg()[0]:.1f} at the end")
     return 0
 
@@ -346,7 +452,12 @@ def scrape_part(args: argparse.Namespace) -> None:
                 wall = f"{run.wall_s:.1f} s" if run.wall_s is not None else "did not finish"
                 print(f"{tabs:>3} tab(s): run {run.state} {run.done}/{run.total} companies, wall {wall}; "
                       f"{run.drawn}/{tabs} tabs drew Start scrape, {run.advanced}/{tabs} saw the run "
-                      f"advance; server CPU {run.cpu_s:.1f} s, peak RSS {run.rss_mb:.0f} MB")
+                      f"advance; server CPU {run.cpu_s:.1f} s, peak RSS {run.rss_mb:.0f} MB; "
+                      f"Chromium CPU {run.browser_s:.1f} s")
+            if args.cli_baseline:
+                wall_cli, cpu_cli = cli_run(companies)
+                shown = f"{wall_cli:.1f} s" if wall_cli is not None else "did not finish"
+                print(f"  0 tabs (jobscraper scrape, no server): wall {shown}; CPU {cpu_cli:.1f} s")
             one, many = runs
             if one.wall_s and many.wall_s:
                 print(f"ratio {args.tabs} tabs / 1 tab: {many.wall_s / one.wall_s:.2f}x (target <= 1.5x)")
@@ -388,7 +499,7 @@ def jobs_part(args: argparse.Namespace) -> None:
             load = asyncio.run(jobs_with_tabs(tabs, db, args.post_script_gc, args.timeout))
             results.append(load)
             print(f"{tabs:>3} tab(s): load {quantiles(load.loads)}; search {quantiles(load.searches)}; "
-                  f"{load.failed} tabs failed; server CPU {load.cpu_s:.1f} s, peak RSS "
+                  f"{load.failed} tabs failed; Chromium CPU {load.browser_s:.1f} s; server CPU {load.cpu_s:.1f} s, peak RSS "
                   f"{load.rss_mb:.0f} MB")
         one, many = results
         if one.loads and many.loads:
