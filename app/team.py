@@ -81,6 +81,17 @@ class Conflict:
     mine: Any
     change: Change | None
 
+    @property
+    def by(self) -> str:
+        """Who made their change, as said to the person ("someone" when unrecorded)."""
+        return self.change.by if self.change else "someone"
+
+    @property
+    def when(self) -> str:
+        """" at 2026-12-01 10:02 UTC" when their change has a time, else ""."""
+        at = self.change.at if self.change else None
+        return f" at {at:%Y-%m-%d %H:%M} UTC" if at else ""
+
 
 @dataclass(frozen=True, slots=True)
 class SaveResult:

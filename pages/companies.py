@@ -191,8 +191,7 @@ def _conflict_panel(company_id: int) -> None:
         return
     result, _mine = pending
     for c in result.conflicts:
-        who = md_line(c.change.by) if c.change else "someone"
-        when = f" at {c.change.at:%Y-%m-%d %H:%M} UTC" if c.change and c.change.at else ""
+        who, when = md_line(c.by), c.when
         st.warning(f"Not renamed: {who} renamed it to **{md_line(c.theirs)}**{when} while you "
                    f"were editing. Yours: **{md_line(c.mine)}**.")
     theirs, mine = st.columns(2)

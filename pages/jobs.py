@@ -568,8 +568,7 @@ def _conflicts(job_id: str, form: EditForm) -> None:
         return
     result, _mine = pending
     for c in result.conflicts:
-        who = md_line(c.change.by) if c.change else "someone"
-        when = f" at {c.change.at:%Y-%m-%d %H:%M} UTC" if c.change and c.change.at else ""
+        who, when = md_line(c.by), c.when
         st.warning(f"Not saved: {who} changed {FIELD_LABELS[c.field]}{when} to "
                    f"{_value(c.field, c.theirs)} while you edited it. Yours: "
                    f"{_value(c.field, c.mine)}.", icon=":material/merge_type:")

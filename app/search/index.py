@@ -549,7 +549,7 @@ def _lean_buffer(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     meanwhile get the smaller pool too (they spill rather than fail); a rebuild is rare."""
     [(before,)] = con.execute("SELECT current_setting('memory_limit')").fetchall()
     try:
-        con.execute(f"SET memory_limit = '{BULK_BUFFER_LIMIT}'")
+        con.execute("SET memory_limit = ?", [BULK_BUFFER_LIMIT])
     except duckdb.Error as exc:  # buffers pinned by a running query: index as things are
         log.info("search index: could not cap DuckDB's memory for the rebuild: %s", exc)
         yield
